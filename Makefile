@@ -1,0 +1,67 @@
+# kakite: `make repro` builds everything from a fresh Debian/Ubuntu machine; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont fonts-noto-cjk \
+	fonts-takao fonts-vlgothic fonts-yozvox-yozfont fonts-yozvox-yozfont-antique fonts-yozvox-yozfont-cute \
+	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu
+PORT ?= 8000
+
+.PHONY: setup system venv web-vendor repro test test-fast lint bench serve clean-venv
+
+setup: system venv web-vendor
+
+# Debian packages: fonts for the embedded data, Chromium for the browser tests.
+system: .make/system
+.make/system: Makefile
+	@mkdir -p .make
+	@if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else echo "kakite: need root or passwordless sudo to install: $(DEB_PACKAGES)"; \
+	     echo "kakite: install them yourself (apt-get install ...), then run make again."; \
+	     fc-list | grep -q IPAGothic || exit 1; exit 0; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null
+	@touch $@
+
+# Python 3.11 venv with the exact pins of requirements.lock, then kakite itself (editable, no deps).
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "kakite: $(PYTHON) not found; install Python 3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade 'pip==26.3'
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
+
+# TF.js and its WASM binaries, from the npm registry, copied into web/vendor/ (no CDN at run time).
+web-vendor: web/vendor/.installed
+web/vendor/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --silent --no-audit --no-fund
+	@mkdir -p web/vendor
+	cp web/node_modules/@tensorflow/tfjs/dist/tf.min.js web/vendor/
+	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js web/vendor/
+	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm web/vendor/
+	@touch $@
+
+repro: setup
+	$(BIN)/dvc repro
+
+test: setup
+	$(BIN)/ruff check kakite stages tests bench
+	$(BIN)/python -m pytest -q
+
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: venv
+	$(BIN)/ruff check kakite stages tests bench
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+serve: web-vendor
+	@echo "kakite demo: http://127.0.0.1:$(PORT)/"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory web
+
+clean-venv:
+	rm -rf $(VENV) .make

@@ -1,0 +1,31 @@
+"""The label sets. Order matters: it is the class index everywhere (model output, npz labels, web)."""
+
+# NDL Lab hiragana73 order: the sort order of its folder names (U3042, U3044, ...).
+HIRAGANA73 = (
+    "あいうえおかがきぎくぐけげこごさざしじすずせぜそぞただちぢつづてでとどなにぬねのはばぱひびぴふぶぷへべぺほぼぽ"
+    "まみむめもやゆよらりるれろわゐゑをん"
+)
+DIGITS = "0123456789"
+
+
+def folder_name(char: str) -> str:
+    """hiragana73's folder name for a character, e.g. 'あ' -> 'U3042'."""
+    return f"U{ord(char):04X}"
+
+
+def char_from_folder(name: str) -> str:
+    """Inverse of folder_name; raises ValueError naming the folder if it is not a U+XXXX code."""
+    if not (name.startswith("U") and len(name) in (5, 6)):
+        raise ValueError(f"folder {name!r} is not a hiragana73 class folder (expected U+hex, e.g. U3042)")
+    try:
+        return chr(int(name[1:], 16))
+    except ValueError:
+        raise ValueError(f"folder {name!r} is not a hiragana73 class folder (expected U+hex, e.g. U3042)") from None
+
+
+def class_index(charset: str, char: str) -> int:
+    """Index of char in charset, with an error that names the unknown label."""
+    i = charset.find(char)
+    if i < 0:
+        raise ValueError(f"unknown class {char!r} (U+{ord(char):04X}); not in the {len(charset)}-class set")
+    return i
