@@ -44,7 +44,7 @@ web/vendor/.installed: web/package.json web/package-lock.json
 	@touch $@
 
 repro: setup
-	$(BIN)/dvc repro
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
 
 test: setup
 	$(BIN)/ruff check kakite stages tests bench

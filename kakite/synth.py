@@ -1,0 +1,140 @@
+"""The embedded default data: pseudo-handwriting, typeset "scans" and handwriting fonts, built offline.
+
+The output mimics the real releases, so that `grayscale` reads it exactly as it reads a download:
+a zip laid out like NDL's hiragana73.zip (`hiragana73/U3042/*.png`) plus a manifest CSV that says,
+for each member, its label, domain, writer (or font) and split group. Digits use the same shape
+(`digits/U0033/*.png`). One zip per dataset keeps DVC hashing one file, not tens of thousands.
+
+Determinism: every job draws from its own RNG seeded by (seed, domain, index), so the output is
+byte-identical whatever the number of worker processes; zip entries carry a fixed timestamp.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from kakite import fonts, render, strokes
+from kakite.atomic import atomic_path, write_text
+from kakite.charset import DIGITS, HIRAGANA73, folder_name
+from kakite.sources import MANIFEST_COLUMNS
+
+HELDOUT = "heldout"  # split group of rows that only ever go to test
+UNGROUPED = "none"  # split group of rows split by class alone (typeset: no writer to keep apart)
+_ZIP_DATE = (2018, 12, 1, 0, 0, 0)
+_DOMAIN_CODES = {"strokes": 1, "typeset": 2, "handwriting_font": 3, "digits": 4}
+HIRAGANA_SIZE = 48  # NDL hiragana73's crops
+DIGITS_SIZE = 28  # EMNIST's digits
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of rendering work: one writer (all classes) or one font (all classes)."""
+
+    domain: str
+    index: int
+    name: str  # writer id or font family
+    font_path: str = ""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a worker needs to render a job; plain values so it pickles cheaply to worker processes."""
+
+    seed: int
+    charset: str
+    size: int
+    samples: int
+    style: dict
+    sample_noise: float
+    prefix: str
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _group(job: Job) -> str:
+    """Writers are split groups; typeset rows are split by class alone; handwriting fonts are test only."""
+    return {"strokes": job.name, "digits": job.name, "typeset": UNGROUPED, "handwriting_font": HELDOUT}[job.domain]
+
+
+def render_job(job: Job, recipe: Recipe) -> list[tuple[str, bytes, tuple[str, ...]]]:
+    """Render every sample of one job: (member path, PNG bytes, manifest row)."""
+    rng = np.random.default_rng([recipe.seed, _DOMAIN_CODES[job.domain], job.index])
+    by_hand = job.domain in ("strokes", "digits")
+    style = strokes.sample_writer(rng, recipe.style) if by_hand else None
+    domain = "strokes" if by_hand else job.domain
+    out = []
+    for char in recipe.charset:
+        if job.font_path and not fonts.has_glyph(job.font_path, char):
+            continue
+        for k in range(recipe.samples):
+            if by_hand:
+                pixels = strokes.rasterize(strokes.write_char(char, style, rng, recipe.sample_noise), recipe.size)
+            elif job.domain == "typeset":
+                pixels = render.render_typeset(char, Path(job.font_path), recipe.size, rng)
+            else:
+                pixels = render.render_handwriting_font(char, Path(job.font_path), recipe.size, rng)
+            member = f"{recipe.prefix}/{folder_name(char)}/{job.domain}_{job.name.replace(' ', '_')}_{k:02d}.png"
+            out.append((member, _png(pixels), (member, char, domain, job.name, _group(job))))
+    return out
+
+
+def _run_jobs(jobs: list[tuple[Job, Recipe]], workers: int) -> Iterator[list]:
+    if workers == 1:
+        yield from (render_job(job, recipe) for job, recipe in jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(render_job, *zip(*jobs, strict=True), chunksize=1)
+
+
+def write_dataset(jobs: list[tuple[Job, Recipe]], zip_path: Path, manifest_path: Path, workers: int) -> int:
+    """Render all jobs into one zip + manifest, atomically; returns the number of images."""
+    rows: list[tuple[str, ...]] = []
+    with atomic_path(zip_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        for results in _run_jobs(jobs, workers):
+            for member, png, row in results:
+                zf.writestr(zipfile.ZipInfo(member, date_time=_ZIP_DATE), png)
+                rows.append(row)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    writer.writerows(rows)
+    write_text(manifest_path, buf.getvalue())
+    return len(rows)
+
+
+def hiragana_jobs(cfg) -> list[tuple[Job, Recipe]]:
+    """Stroke writers, typeset fonts and (held-out) handwriting fonts, in a fixed order."""
+    h = cfg.hiragana
+    style = cfg.style.model_dump()
+
+    def recipe(samples: int) -> Recipe:
+        return Recipe(cfg.seed, HIRAGANA73, HIRAGANA_SIZE, samples, style, cfg.sample_noise, "hiragana73")
+
+    jobs = [(Job("strokes", i, f"w{i:03d}"), recipe(h.samples_per_writer)) for i in range(h.writers)]
+    for i, family in enumerate(h.typeset_fonts):
+        jobs.append((Job("typeset", i, family, str(fonts.resolve_font(family))), recipe(h.typeset_variants)))
+    if h.handwriting_variants:
+        for i, family in enumerate(h.handwriting_fonts):
+            path = str(fonts.resolve_font(family))
+            jobs.append((Job("handwriting_font", i, family, path), recipe(h.handwriting_variants)))
+    return jobs
+
+
+def digit_jobs(cfg) -> list[tuple[Job, Recipe]]:
+    """Digit writers: every writer writes every digit `samples_per_writer` times."""
+    recipe = Recipe(cfg.seed, DIGITS, DIGITS_SIZE, cfg.digits.samples_per_writer, cfg.style.model_dump(),
+                    cfg.sample_noise, "digits")
+    return [(Job("digits", i, f"d{i:03d}"), recipe) for i in range(cfg.digits.writers)]

@@ -1,0 +1,44 @@
+"""fetch: build the embedded data and download the real sources that params select.
+
+Outputs (all under data/raw/): hiragana.zip + hiragana_manifest.csv and digits.zip + digits_manifest.csv
+when `embedded` is selected; hiragana73/, emnist/, kuzushiji49/ for the real sources.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from kakite import entry, synth
+from kakite.atomic import write_json
+from kakite.params import load_params
+from kakite.sources import fetch_source
+
+RAW = Path("data/raw")
+
+
+def main() -> None:
+    data, cfg = load_params("data", "fetch")
+    sources = cfg.sources.model_dump()
+    counts: dict[str, int] = {}
+    digests: dict[str, str] = {}
+    started = time.perf_counter()
+    if "embedded" in data.source.hiragana:
+        counts["hiragana"] = synth.write_dataset(
+            synth.hiragana_jobs(cfg), RAW / "hiragana.zip", RAW / "hiragana_manifest.csv", cfg.workers)
+    if data.source.digits == "embedded":
+        counts["digits"] = synth.write_dataset(
+            synth.digit_jobs(cfg), RAW / "digits.zip", RAW / "digits_manifest.csv", cfg.workers)
+    real = [name for name in data.source.hiragana if name != "embedded"]
+    real += [data.source.digits] if data.source.digits != "embedded" else []
+    for name in real:
+        fetch_source(name, sources[name], RAW, digests=digests)
+    for name, digest in sorted(digests.items()):
+        print(f"fetch: {name} sha256 {digest}")
+    write_json(RAW / "digests.json", digests)
+    write_json("metrics/fetch.json", {"images": counts, "downloads": len(digests)})
+    print(f"fetch: {counts} in {time.perf_counter() - started:.1f}s")
+
+
+if __name__ == "__main__":
+    entry.run(main, "fetch")

@@ -1,0 +1,53 @@
+"""split: train/val/test npz files per dataset, stratified, seeded, writer-disjoint when asked.
+
+Outputs: data/split/{hiragana,digits}_{train,val,test}.npz and metrics/split.json.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from kakite import entry
+from kakite.atomic import load_npz, save_npz, write_json
+from kakite.dataset import select
+from kakite.errors import DataError
+from kakite.params import load_params
+from kakite.splitting import SPLITS, assign, crossing_hashes, unify_duplicates
+
+GRAY, OUT = Path("data/gray"), Path("data/split")
+
+
+def _split(name: str, group_by: str, strata_field: str, cfg) -> dict:
+    data = load_npz(GRAY / f"{name}.npz")
+    split = assign(data["groups"], data[strata_field], group_by, cfg.val_size, cfg.test_size, cfg.seed)
+    split, moved = unify_duplicates(data["images"], split)
+    crossing = crossing_hashes(data["images"], split)
+    if crossing:
+        raise DataError(f"{name}: {crossing} images sit in two splits after de-duplication")
+    summary: dict = {"duplicates_moved": moved, "images_in_two_splits": crossing}
+    writers = {}
+    for k, part in enumerate(SPLITS):
+        rows = select(data, split == k)
+        save_npz(OUT / f"{name}_{part}.npz", **rows)
+        summary[part] = {"images": int(len(rows["labels"])),
+                         "by_domain": dict(sorted(Counter(rows["domains"].tolist()).items()))}
+        writers[part] = set(rows["writers"][rows["domains"] == "strokes"].tolist())
+    summary["strokes_writers"] = {part: len(w) for part, w in writers.items()}
+    summary["strokes_writers_shared_train_test"] = len(writers["train"] & writers["test"])
+    return summary
+
+
+def main() -> None:
+    cfg = load_params("split")
+    metrics = {
+        "hiragana": _split("hiragana", cfg.hiragana_group_by, "labels", cfg),
+        "digits": _split("digits", cfg.digits_group_by, "writers", cfg),
+    }
+    write_json("metrics/split.json", metrics)
+    print(f"split: hiragana {[metrics['hiragana'][s]['images'] for s in SPLITS]}, "
+          f"digits {[metrics['digits'][s]['images'] for s in SPLITS]}")
+
+
+if __name__ == "__main__":
+    entry.run(main, "split")

@@ -1,0 +1,244 @@
+"""Deterministic image fixtures for the decoding and preprocessing tests, and for the browser test.
+
+Grey fixtures are uint8 2-D arrays (dark ink on light paper unless the name says otherwise); the
+browser test can feed the same arrays to web/preprocess.js and compare with kakite.preprocess.
+File fixtures are written into a caller's directory (tmp_path) in a chosen mode and format.
+No fonts are needed: the test character is a few strokes drawn with PIL.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+PAPER = 255
+INK = 0
+
+# An あ-like character in unit coordinates of its box: a bar, a long down-stroke and a loop.
+_LINES = (((0.10, 0.22), (0.90, 0.14)), ((0.40, 0.00), (0.56, 1.00)))
+_LOOP = ((0.05, 0.36, 0.95, 1.00), 200, 120)  # ellipse box, start and end angle (degrees, clockwise)
+
+
+def glyph(
+    canvas: tuple[int, int] = (96, 96),
+    box: tuple[int, int, int, int] = (16, 16, 80, 80),
+    stroke: float = 0.09,
+    supersample: int = 4,
+    ink: int = INK,
+    paper: int = PAPER,
+) -> np.ndarray:
+    """The test character drawn in ``box`` = (left, top, right, bottom) of a (height, width) canvas.
+
+    ``stroke`` is the pen width as a fraction of the box's longer side (at least one pixel), so a
+    glyph drawn at another size keeps its proportions. Drawing at ``supersample`` x and box-
+    averaging down gives antialiased edges like a browser canvas.
+    """
+    height, width = canvas
+    s = supersample
+    left, top, right, bottom = (v * s for v in box)
+    bw, bh = right - left, bottom - top
+    pen = max(1, round(stroke * max(bw, bh)))
+    im = Image.new("L", (width * s, height * s), paper)
+    draw = ImageDraw.Draw(im)
+
+    def at(u: float, v: float) -> tuple[float, float]:
+        return left + u * (bw - 1), top + v * (bh - 1)
+
+    for a, b in _LINES:
+        draw.line([at(*a), at(*b)], fill=ink, width=pen)
+    (u0, v0, u1, v1), start, end = _LOOP
+    draw.arc([at(u0, v0), at(u1, v1)], start, end, fill=ink, width=pen)
+    if s > 1:
+        im = im.reduce(s)
+    return np.asarray(im, dtype=np.uint8).copy()
+
+
+def dark_on_light() -> np.ndarray:
+    return glyph()
+
+
+def light_on_dark() -> np.ndarray:
+    return 255 - glyph()
+
+
+def off_centre() -> np.ndarray:
+    """The same 64-px glyph in the lower-right corner of a wider canvas."""
+    return glyph(canvas=(120, 160), box=(90, 50, 154, 114))
+
+
+def scaled_up() -> np.ndarray:
+    return glyph(canvas=(240, 240), box=(30, 30, 210, 210))
+
+
+def tiny() -> np.ndarray:
+    """A 5-px glyph in a 48-px canvas: upscaling must still give a full-size input."""
+    return glyph(canvas=(48, 48), box=(20, 20, 25, 25), stroke=0.2)
+
+
+def huge() -> np.ndarray:
+    """2000 x 2000, a photo-sized canvas (drawn without supersampling to stay cheap)."""
+    return glyph(canvas=(2000, 2000), box=(250, 300, 1750, 1800), supersample=1)
+
+
+def thin_strokes() -> np.ndarray:
+    """1-px pen on a 200-px glyph: averaged down 5x, the strokes must not fade away."""
+    return glyph(canvas=(240, 240), box=(20, 20, 220, 220), stroke=0.0, supersample=1)
+
+
+def thick_strokes() -> np.ndarray:
+    return glyph(stroke=0.2)
+
+
+def blank() -> np.ndarray:
+    return np.full((64, 64), PAPER, dtype=np.uint8)
+
+
+def near_blank() -> np.ndarray:
+    """A glyph whose ink is only 20 grey levels darker than the paper: below min_contrast=32."""
+    return glyph(ink=PAPER - 20)
+
+
+def noisy_paper() -> np.ndarray:
+    """Dark glyph on grey, slightly noisy paper, like a phone photo (seeded)."""
+    rng = np.random.default_rng(7)
+    g = glyph(ink=40, paper=200).astype(np.int16) + rng.integers(-6, 7, size=(96, 96))
+    return np.clip(g, 0, 255).astype(np.uint8)
+
+
+def rgba_canvas() -> np.ndarray:
+    """(H, W, 4) uint8 as a browser canvas gives it: black ink, transparent paper, ink only in alpha."""
+    return rgba_canvas_of(dark_on_light())
+
+
+GRAY_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
+    "dark_on_light": dark_on_light,
+    "light_on_dark": light_on_dark,
+    "off_centre": off_centre,
+    "scaled_up": scaled_up,
+    "tiny": tiny,
+    "huge": huge,
+    "thin_strokes": thin_strokes,
+    "thick_strokes": thick_strokes,
+    "noisy_paper": noisy_paper,
+}
+NO_INK_FIXTURES: dict[str, Callable[[], np.ndarray]] = {"blank": blank, "near_blank": near_blank}
+
+
+# --- files -----------------------------------------------------------------------------------------
+
+
+def mode_images() -> dict[str, tuple[Image.Image, str, np.ndarray]]:
+    """mode name -> (PIL image in that mode, format to save it in, the exact grey it must decode to).
+
+    Modes with alpha carry the ink only in alpha (as a canvas does), so they decode correctly only
+    if transparency is composited over white.
+    """
+    gray = glyph(canvas=(64, 64), box=(8, 8, 56, 56))
+    binary = np.where(gray < 128, 0, 255).astype(np.uint8)
+    alpha = 255 - gray
+    zeros = np.zeros_like(gray)
+    palette_canvas = Image.fromarray((gray < 128).astype(np.uint8), "P")
+    palette_canvas.putpalette([0, 0, 0, 0, 0, 0])  # index 0 paper, index 1 ink: both black ...
+    palette_canvas.info["transparency"] = 0  # ... but the paper is transparent
+    grey_palette = Image.fromarray(gray, "P")
+    grey_palette.putpalette([v for v in range(256) for _ in range(3)])
+    cmyk = np.stack([zeros, zeros, zeros, 255 - gray], axis=-1)
+    return {
+        "1": (Image.fromarray(binary).convert("1"), "PNG", binary),
+        "L": (Image.fromarray(gray), "PNG", gray),
+        "LA": (Image.fromarray(np.stack([zeros, alpha], axis=-1), "LA"), "PNG", gray),
+        "P": (grey_palette, "PNG", gray),
+        "P_transparent": (palette_canvas, "PNG", binary),
+        "RGB": (Image.fromarray(np.stack([gray] * 3, axis=-1)), "PNG", gray),
+        "RGBA": (Image.fromarray(rgba_canvas_of(gray)), "PNG", gray),
+        "I;16": (Image.fromarray(gray.astype(np.uint16) * 257), "PNG", gray),
+        "I": (Image.fromarray(gray.astype(np.int32) * 1000 - 5000), "TIFF", gray),
+        "F": (Image.fromarray(gray.astype(np.float32) / 255.0), "TIFF", gray),
+        "CMYK": (Image.fromarray(cmyk, "CMYK"), "TIFF", gray),
+    }
+
+
+def rgba_canvas_of(gray: np.ndarray) -> np.ndarray:
+    """The canvas form of a dark-on-light grey image: RGB all 0, alpha = 255 - grey."""
+    rgba = np.zeros((*gray.shape, 4), dtype=np.uint8)
+    rgba[..., 3] = 255 - gray
+    return rgba
+
+
+def write_mode_files(directory: Path) -> dict[str, tuple[Path, np.ndarray]]:
+    """Save every mode_images() entry; mode name -> (file, expected grey)."""
+    files = {}
+    for mode, (im, fmt, expected) in mode_images().items():
+        path = directory / f"mode_{mode.replace(';', '_')}.{fmt.lower()}"
+        im.save(path, fmt)
+        files[mode] = (path, expected)
+    return files
+
+
+def encode(im: Image.Image, fmt: str, **kwargs) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def truncated_png() -> bytes:
+    """A noisy PNG cut off at 60 %: the header parses, the pixel data ends early."""
+    noise = np.random.default_rng(3).integers(0, 256, size=(128, 128), dtype=np.uint8)
+    data = encode(Image.fromarray(noise), "PNG")
+    return data[: len(data) * 6 // 10]
+
+
+def not_an_image() -> bytes:
+    return b"hiragana,label\n\xe3\x81\x82,0\n" * 20
+
+
+def exif_rotated_jpeg() -> tuple[bytes, np.ndarray]:
+    """A 32 x 64 JPEG tagged Orientation=6 (display rotated 90 degrees clockwise).
+
+    Returns the file and the grey image a viewer shows (64 x 32): the dark block stored top-left
+    appears top-right.
+    """
+    stored = np.full((32, 64), PAPER, dtype=np.uint8)
+    stored[:16, :24] = INK
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(Image.fromarray(stored), "JPEG", quality=95, exif=exif.tobytes())
+    return data, np.rot90(stored, k=-1)
+
+
+def animated_gif() -> tuple[bytes, np.ndarray]:
+    """Two frames (block left, then block right); returns the file and its first frame."""
+    frames = []
+    for cols in (slice(4, 20), slice(44, 60)):
+        frame = np.full((64, 64), PAPER, dtype=np.uint8)
+        frame[16:48, cols] = INK
+        frames.append(frame)
+    ims = [Image.fromarray(f) for f in frames]
+    data = encode(ims[0], "GIF", save_all=True, append_images=ims[1:], duration=100, loop=0)
+    return data, frames[0]
+
+
+def png_with_header(width: int, height: int) -> bytes:
+    """A 1-bit grey PNG that CLAIMS width x height but holds a few rows of data: bytes, not megabytes.
+
+    Decoding it in full would need width * height bytes; a decoder that trusts the header before
+    checking the size would allocate them (and then fail on the missing rows).
+    """
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)  # filter byte + one row of white
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * 4))
+        + chunk(b"IEND", b"")
+    )
