@@ -151,7 +151,8 @@ def _fetch_into(url: str, part: Path, *, progress: bool, chunk: int, timeout: fl
             while block := response.read(chunk):
                 out.write(block)
                 bar.update(len(block))
-    # http.client returns a short body silently when the peer closes early; the length tells.
+    # http.client returns a short body silently when the peer closes early; the length tells (without
+    # a length, only the sha256 check can).
     return total is None or part.stat().st_size == total
 
 

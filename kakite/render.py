@@ -80,14 +80,11 @@ def _downsample(ink: Image.Image, size: int) -> np.ndarray:
 
 
 def _print_and_scan(ink: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """Ink bleed (or faint print), then the blur of printing and scanning, at supersampled resolution."""
-    press = rng.choice(["bleed", "heavy_bleed", "faint", "plain"], p=[0.35, 0.15, 0.1, 0.4])
-    if press == "bleed":
-        ink = ink.filter(ImageFilter.MaxFilter(3))
-    elif press == "heavy_bleed":
-        ink = ink.filter(ImageFilter.MaxFilter(5))
-    elif press == "faint":
-        ink = ink.filter(ImageFilter.MinFilter(3))
+    """Ink bleed or faint print, then the blur of printing and scanning, at supersampled resolution."""
+    # Re-thresholding softened ink below half coverage thickens strokes (bleed), above half thins them.
+    level = rng.uniform(0.2, 0.62)
+    ramp = np.clip((np.arange(256) / 255.0 - level) / 0.3 + 0.5, 0.0, 1.0)
+    ink = ink.filter(ImageFilter.GaussianBlur(2.5)).point(np.rint(255 * ramp).astype(np.uint8).tolist())
     return ink.filter(ImageFilter.GaussianBlur(rng.uniform(0.8, 2.8)))
 
 

@@ -17,7 +17,7 @@ import csv
 import urllib.parse
 import zipfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -60,9 +60,6 @@ class ScanReport:
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + count
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 # --- hiragana73 and kakite's own zips ------------------------------------------------------------------
 
@@ -84,7 +81,7 @@ def iter_hiragana73(zip_path: Path, *, report: ScanReport | None = None) -> Iter
             label = _hiragana73_class(zip_path, info.filename)
             counts[label] += 1
             plan.append((info, label))
-        report.empty_classes = [char for char, count in counts.items() if count == 0]
+        report.empty_classes.extend(char for char, count in counts.items() if count == 0)
         for info, label in plan:
             report.records += 1
             yield Record(file=info.filename, label=label, domain="typeset", writer="ndl", group=info.filename,
@@ -187,7 +184,8 @@ def iter_emnist_digits(mat_path: Path, *, report: ScanReport | None = None) -> I
                             f"expected uint8 N x 784")
         _check_lengths(mat_path, f"dataset.{split}", images, labels, writers)
         _check_labels(mat_path, f"dataset.{split}.labels", labels, len(DIGITS))
-        pixels = np.ascontiguousarray(255 - images.reshape(-1, 28, 28).transpose(0, 2, 1))
+        pixels = np.ascontiguousarray(images.reshape(-1, 28, 28).transpose(0, 2, 1))
+        np.subtract(255, pixels, out=pixels)
         for i, (label, writer) in enumerate(zip(labels.tolist(), writers.tolist(), strict=True)):
             report.records += 1
             yield Record(file=f"{mat_path.name}:{split}/{i}", label=DIGITS[label], domain="emnist",

@@ -163,7 +163,7 @@ class WriterStyle:
     thickness_var: float  # relative thinning at stroke ends (pressure)
     stroke_jitter: float  # scale of per-stroke rotation / shear / log-scale (and half of it as translation)
     deform_amp: float  # amplitude of his smooth deformation field, fraction of the box
-    habit_seed: int  # seeds his per-stroke habits and his deformation field's waves and phases
+    habit_seed: int  # seeds his habits: per-stroke misplacements, pen attack, deformation waves and phases
 
 
 def _param(ranges: dict, key: str) -> float | tuple[float, float]:
@@ -251,7 +251,8 @@ def write_char(
     """One sample of char by this writer: (n,3) polylines of x, y, pen width, all as fractions of the box.
 
     sample_noise scales this sample's deviation from the writer's persistent traits (0 = he writes
-    exactly the same way every time, 1 = as much spread within a writer as between writers).
+    exactly the same way every time, 1 = about as much spread within a writer as between writers
+    under the default fetch.style ranges).
     """
     noise = float(sample_noise)
     slant = math.radians(style.slant_deg + rng.normal(0, _SAMPLE_SD_SLANT_DEG * noise))

@@ -28,8 +28,8 @@ class LocalServer:
 
     def __init__(self, files: dict[str, bytes] | Path, *, ranges: bool = True):
         if isinstance(files, Path):
-            root = files
-            files = {"/" + p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+            files = {"/" + p.relative_to(files).as_posix(): p.read_bytes() for p in files.rglob("*")
+                     if p.is_file()}
         self.files = dict(files)
         self.ranges = ranges
         self.requests: list[Request] = []

@@ -89,7 +89,9 @@ def test_manifest_zip_records_follow_the_manifest(tmp_path):
     samples = [("あ", "strokes", "w01"), ("い", "typeset", "IPAGothic"), ("あ", "strokes", "w02")]
     rows = write_manifest_zip(tmp_path / "e.zip", tmp_path / "e.csv", samples)
     records = list(iter_manifest_zip(tmp_path / "e.zip", tmp_path / "e.csv"))
-    assert [(r.file, r.label, r.domain, r.writer, r.group) for r in records] == [tuple(r.values()) for r in rows]
+    fields = [{"file": r.file, "label": r.label, "domain": r.domain, "writer": r.writer, "group": r.group}
+              for r in records]
+    assert fields == rows
     assert all(Image.open(io.BytesIO(r.data)).size == (48, 48) for r in records)
 
 
@@ -189,7 +191,7 @@ def test_fetch_then_read_every_source_from_a_local_server(tmp_path):
                             "sha256": {"k49_classmap.csv": classmap_digest}},
         }
         digests = {}
-        paths = {name: fetch_source(name, cfg, raw, progress=False, digests=digests) 
+        paths = {name: fetch_source(name, cfg, raw, progress=False, digests=digests)
                  for name, cfg in cfgs.items()}
     assert paths == {
         "hiragana73": [raw / "hiragana73" / "hiragana73.zip"],

@@ -1,0 +1,70 @@
+"""A trained hiragana CNN on disk, and how to run it: the shared path of `kakite predict` and the tests.
+
+A model directory holds `model.h5` (Keras 2 / tf_keras, no pickle) and `meta.json`: the labels in class
+order, the recipe, and the preprocessing constants. Inputs are always prepared from the meta, so the
+model and its preprocessing cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kakite import preprocess
+from kakite.atomic import atomic_path, write_json
+from kakite.errors import KakiteError
+
+MODEL_FILE, META_FILE = "model.h5", "meta.json"
+
+
+def seed_input(gray: np.ndarray) -> np.ndarray:
+    """The seed recipe's only preprocessing: pixels / 255, whatever the polarity or framing."""
+    return gray.astype(np.float32) / 255.0
+
+
+@dataclass
+class Recognizer:
+    model: object
+    labels: str
+    spec: preprocess.Spec | None  # None: the seed recipe (raw / 255)
+
+    @classmethod
+    def load(cls, directory: Path) -> Recognizer:
+        meta_path = Path(directory) / META_FILE
+        if not meta_path.is_file():
+            raise KakiteError(f"{directory}: no trained model ({META_FILE} missing); run `dvc repro train_cnn`")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        import tf_keras as keras
+
+        spec = preprocess.Spec(**meta["spec"]) if meta["recipe"] != "seed" else None
+        model = keras.models.load_model(Path(directory) / MODEL_FILE, compile=False)
+        return cls(model, "".join(meta["labels"]), spec)
+
+    def save(self, directory: Path, recipe: str) -> None:
+        with atomic_path(Path(directory) / MODEL_FILE, suffix=".h5") as tmp:
+            self.model.save(tmp)
+        spec = self.spec or preprocess.HIRAGANA
+        write_json(Path(directory) / META_FILE, {
+            "labels": list(self.labels), "recipe": recipe,
+            "spec": asdict(spec), "preprocess": preprocess.spec_constants(spec)})
+
+    def prepare(self, gray: np.ndarray) -> np.ndarray:
+        """One grey image → the model's input (H, W); NoInkError for a blank image."""
+        return seed_input(gray) if self.spec is None else preprocess.to_model_input(gray, self.spec)
+
+    def prepare_batch(self, grays: np.ndarray) -> np.ndarray:
+        if self.spec is None:
+            return seed_input(grays)[..., None]
+        return preprocess.batch(grays, self.spec)
+
+    def probabilities(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        return self.model.predict(x, batch_size=batch_size, verbose=0) if len(x) else np.zeros((0, len(self.labels)))
+
+    def top_k(self, x: np.ndarray, k: int) -> list[list[dict]]:
+        probs = self.probabilities(x)
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        return [[{"label": self.labels[i], "p": round(float(p[i]), 6)} for i in row] for p, row in zip(probs, order,
+                                                                                                     strict=True)]

@@ -1,0 +1,158 @@
+// THE preprocessing spec, ported step by step from kakite/preprocess.py (its module docstring is the
+// spec; the step numbers below are its step numbers). Pure functions on typed arrays: no DOM, no
+// TF.js, so the page and the tests import the same code. The constants (size, box, min_contrast,
+// ink_threshold, luma, composite_over) come from model/meta.json, written from Python's
+// spec_constants(), and are never repeated here.
+
+export const SPEC_VERSION = 1; // the kakite.preprocess.SPEC_VERSION this port implements
+
+const SPEC_KEYS = ['size', 'box', 'min_contrast', 'ink_threshold', 'luma', 'composite_over'];
+
+/** Throw if meta.json's constants are for another version of the spec, or lack a key. */
+export function checkSpec(spec, name) {
+  if (!spec || spec.version !== SPEC_VERSION) {
+    throw new Error(`meta.json preprocess.${name}: spec version ${spec && spec.version}, ` +
+      `this page implements version ${SPEC_VERSION}`);
+  }
+  const missing = SPEC_KEYS.filter((key) => !(key in spec));
+  if (missing.length) throw new Error(`meta.json preprocess.${name}: missing ${missing.join(', ')}`);
+  return spec;
+}
+
+/**
+ * Canvas RGBA (un-premultiplied, as getImageData returns it) -> uint8 grey, composited over white.
+ * gray = floor(a * luma + (1 - a) * over + 0.5) with a = alpha / 255: kakite.images.composite_over_white,
+ * with the same float64 operations in the same order, so both give identical bytes.
+ */
+export function compositeOverWhite(rgba, spec) {
+  const [wr, wg, wb] = spec.luma;
+  const over = spec.composite_over;
+  const gray = new Uint8Array(rgba.length / 4);
+  for (let p = 0, q = 0; p < gray.length; p += 1, q += 4) {
+    const luma = rgba[q] * wr + rgba[q + 1] * wg + rgba[q + 2] * wb;
+    const alpha = rgba[q + 3] / 255;
+    gray[p] = Math.min(255, Math.max(0, Math.floor(alpha * luma + (1 - alpha) * over + 0.5)));
+  }
+  return gray;
+}
+
+/**
+ * uint8 grey (width x height, row-major) -> Float32Array(size * size) in [0, 1], ink = 1,
+ * or null when the image holds no character (Python raises NoInkError there).
+ */
+export function toModelInput(gray, width, height, spec) {
+  // 1. Polarity from the lower median of the border frame.
+  const bg = borderLowerMedian(gray, width, height);
+  const dark = bg >= 128;
+  const d = new Uint8Array(gray.length);
+  let peak = 0;
+  for (let p = 0; p < gray.length; p += 1) {
+    const v = dark ? bg - gray[p] : gray[p] - bg;
+    d[p] = v > 0 ? v : 0;
+    if (d[p] > peak) peak = d[p];
+  }
+  // 2. Contrast.
+  if (peak < spec.min_contrast) return null;
+  // 3. Crop to the pixels with d > ink_threshold * peak (never empty: the peak pixel is in it).
+  const cut = spec.ink_threshold * peak;
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      if (d[y * width + x] > cut) {
+        if (y < top) top = y;
+        if (y > bottom) bottom = y;
+        if (x < left) left = x;
+        if (x > right) right = x;
+      }
+    }
+  }
+  const h = bottom - top + 1, w = right - left + 1;
+  // 4. Longer side -> box pixels (round half up), exact area averaging, renormalised to max 1.
+  const longer = Math.max(h, w);
+  const nh = Math.max(1, Math.floor((h * spec.box) / longer + 0.5));
+  const nw = Math.max(1, Math.floor((w * spec.box) / longer + 0.5));
+  const rowsW = areaWeights(h, nh), colsW = areaWeights(w, nw);
+  const across = new Float64Array(h * nw); // each crop row averaged horizontally
+  for (let y = 0; y < h; y += 1) {
+    const row = (top + y) * width + left;
+    for (let j = 0; j < nw; j += 1) {
+      const { first, weights } = colsW[j];
+      let sum = 0;
+      for (let k = 0; k < weights.length; k += 1) sum += weights[k] * d[row + first + k];
+      across[y * nw + j] = sum;
+    }
+  }
+  const scaled = new Float64Array(nh * nw);
+  let max = 0;
+  for (let i = 0; i < nh; i += 1) {
+    const { first, weights } = rowsW[i];
+    for (let j = 0; j < nw; j += 1) {
+      let sum = 0;
+      for (let k = 0; k < weights.length; k += 1) sum += weights[k] * across[(first + k) * nw + j];
+      scaled[i * nw + j] = sum;
+      if (sum > max) max = sum;
+    }
+  }
+  // 5. Centre by bounding box; 6. clip to [0, 1].
+  const size = spec.size;
+  const out = new Float32Array(size * size);
+  const top0 = Math.floor((size - nh) / 2), left0 = Math.floor((size - nw) / 2);
+  for (let i = 0; i < nh; i += 1) {
+    for (let j = 0; j < nw; j += 1) {
+      out[(top0 + i) * size + left0 + j] = Math.min(1, Math.max(0, scaled[i * nw + j] / max));
+    }
+  }
+  return out;
+}
+
+/**
+ * Step 4's weights for n input and m output pixels, one entry per output pixel j: the first input
+ * pixel it overlaps and the weights of the consecutive pixels from there,
+ * W[j, i] = max(0, min((j + 1) n, (i + 1) m) - max(j n, i m)) / n.
+ */
+export function areaWeights(n, m) {
+  const rows = [];
+  for (let j = 0; j < m; j += 1) {
+    const first = Math.floor((j * n) / m);
+    const last = Math.ceil(((j + 1) * n) / m) - 1;
+    const weights = new Float64Array(last - first + 1);
+    for (let i = first; i <= last; i += 1) {
+      const overlap = Math.min((j + 1) * n, (i + 1) * m) - Math.max(j * n, i * m);
+      weights[i - first] = Math.max(0, overlap) / n;
+    }
+    rows.push({ first, weights });
+  }
+  return rows;
+}
+
+/** Lower median of the 1-pixel border frame (the whole image when a side is < 3), by counting. */
+function borderLowerMedian(gray, width, height) {
+  const counts = new Uint32Array(256);
+  let n = 0;
+  const add = (p) => { counts[gray[p]] += 1; n += 1; };
+  if (width < 3 || height < 3) {
+    for (let p = 0; p < gray.length; p += 1) add(p);
+  } else {
+    for (let x = 0; x < width; x += 1) { add(x); add((height - 1) * width + x); }
+    for (let y = 1; y < height - 1; y += 1) { add(y * width); add(y * width + width - 1); }
+  }
+  let k = Math.floor((n - 1) / 2);
+  for (let v = 0; v < 256; v += 1) {
+    if (k < counts[v]) return v;
+    k -= counts[v];
+  }
+  return 255;
+}
+
+/**
+ * Model values in [0, 1] -> RGBA for ImageData. As the model sees them (ink = 1 = white) by default;
+ * with asInk, dark ink on white paper, as a person would write it.
+ */
+export function toRGBA(values, asInk = false) {
+  const rgba = new Uint8ClampedArray(values.length * 4);
+  for (let p = 0; p < values.length; p += 1) {
+    const level = Math.round((asInk ? 1 - values[p] : values[p]) * 255);
+    rgba.set([level, level, level, 255], p * 4);
+  }
+  return rgba;
+}
