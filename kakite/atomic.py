@@ -10,11 +10,14 @@ import contextlib
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from kakite.errors import DataError
 
 
 @contextlib.contextmanager
@@ -25,6 +28,7 @@ def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{final.name}-", suffix=suffix, dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; artefacts follow the umask like any file
     try:
         yield tmp_path
         with open(tmp_path, "rb") as fh:
@@ -32,6 +36,12 @@ def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(final: str | os.PathLike, data: bytes) -> None:
@@ -58,6 +68,11 @@ def save_npz(final: str | os.PathLike, **arrays: np.ndarray) -> None:
 
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Load every array eagerly, never with pickle."""
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    """Load every array eagerly, never with pickle; a missing or unreadable file is a one-line DataError."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise DataError(f"{path}: missing (run the stage that writes it first, e.g. `dvc repro`)") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a readable npz without pickle ({str(exc).splitlines()[0]})") from None

@@ -13,9 +13,9 @@ Rules, and why:
 - Animated GIF/WebP/TIFF: the first frame is used. It is the frame every viewer shows first, and a
   still character rarely needs more; refusing the file would help nobody.
 - Transparency (LA, RGBA, PA, P or L/RGB with a transparent colour) is composited over WHITE:
-  a browser canvas is transparent where nothing was drawn, and paper is white. Colour is reduced
-  with ITU-R 601 luma, ``gray = floor(0.299 R + 0.587 G + 0.114 B`` composited ``+ 0.5)``; see
-  ``LUMA`` and ``composite_over_white``, which the web page reproduces.
+  a browser canvas is transparent where nothing was drawn, and paper is white. Colour becomes grey
+  by ITU-R 601 luma (``LUMA``); with a = alpha / 255, ``gray = floor(a * luma + (1 - a) * 255 + 0.5)``
+  (``composite_over_white``; the web page reproduces it for its canvas).
 - 16-bit greys (I;16 and its byte orders) are scaled by the fixed full-scale factor 257
   (65535 -> 255), as PNG and TIFF define them; absolute contrast survives, so a faint 16-bit scan
   is still refused as blank downstream. 32-bit integer (I) and float (F) images have no standard
@@ -38,7 +38,7 @@ from kakite.errors import ImageError
 
 MAX_PIXELS = 40_000_000  # decompression-bomb bound, checked from the header before decoding
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
-LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights for R, G, B (the same as PIL's "L" conversion)
+LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights for R, G, B (those of PIL's "L" conversion)
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 
 
@@ -90,7 +90,8 @@ def _decode(fp: BinaryIO, name: str) -> np.ndarray:
     except ImageError:
         raise
     except Image.DecompressionBombError:
-        raise ImageError(f"{name}: image too large (refused before decoding, limit {MAX_PIXELS:,} pixels)") from None
+        # PIL refuses at twice its MAX_IMAGE_PIXELS, far above ours, before we see the size.
+        raise ImageError(f"{name}: image too large (over {MAX_PIXELS:,} pixels)") from None
     except Image.UnidentifiedImageError:
         raise ImageError(f"{name}: not an image, or not one of {', '.join(ALLOWED_FORMATS)}") from None
     except Exception as exc:  # PIL decoders raise many types (OSError, SyntaxError, struct.error, ...)

@@ -11,22 +11,38 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from kakite.errors import ParamsError
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[int, Field(gt=0)]
-Seed = Annotated[int, Field(ge=0, lt=2**32)]
+# Strict scalars: YAML's `yes` must not become 1, nor "14" become 14. (StrictFloat still takes an int.)
+Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
+Positive = Annotated[StrictInt, Field(gt=0)]
+Seed = Annotated[StrictInt, Field(ge=0, lt=2**32)]
+
+
+def _int(**bounds: float) -> type:
+    return Annotated[StrictInt, Field(**bounds)]
+
+
+def _float(**bounds: float) -> type:
+    return Annotated[StrictFloat, Field(**bounds)]
 
 
 class Block(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _range(lo: float, hi: float) -> type:
-    """A [low, high] pair inside [lo, hi]."""
-    return Annotated[tuple[Annotated[float, Field(ge=lo, le=hi)], Annotated[float, Field(ge=lo, le=hi)]], "range"]
+def _ordered(pair: tuple) -> tuple:
+    if pair[0] > pair[1]:
+        raise ValueError(f"low {pair[0]} > high {pair[1]}")
+    return pair
+
+
+def _range(lo: float, hi: float, kind: type = StrictFloat) -> type:
+    """A [low, high] pair inside [lo, hi], low <= high (the error names the key itself)."""
+    bound = Annotated[kind, Field(ge=lo, le=hi)]
+    return Annotated[tuple[bound, bound], AfterValidator(_ordered)]
 
 
 class Source(Block):
@@ -44,11 +60,11 @@ class HiraganaData(Block):
     typeset_fonts: list[str] = Field(min_length=1)
     typeset_variants: Positive
     handwriting_fonts: list[str]
-    handwriting_variants: Annotated[int, Field(ge=0)]
+    handwriting_variants: _int(ge=0)
 
 
 class DigitsData(Block):
-    writers: Annotated[int, Field(ge=2)]
+    writers: _int(ge=2)
     samples_per_writer: Positive
 
 
@@ -56,19 +72,12 @@ class Style(Block):
     slant_deg: _range(-45, 45)
     aspect: _range(0.3, 3.0)
     size: _range(0.2, 1.0)
-    offset: Annotated[float, Field(ge=0, le=0.3)]
+    offset: _float(ge=0, le=0.3)
     pen_width: _range(0.005, 0.3)
     thickness_var: _range(0, 1)
     stroke_jitter: _range(0, 0.5)
     deform_amp: _range(0, 0.3)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Style:
-        for name in ("slant_deg", "aspect", "size", "pen_width", "thickness_var", "stroke_jitter", "deform_amp"):
-            lo, hi = getattr(self, name)
-            if lo > hi:
-                raise ValueError(f"{name}: low {lo} > high {hi}")
-        return self
 
 
 class RemoteFile(Block):
@@ -91,17 +100,17 @@ class Sources(Block):
 
 class Fetch(Block):
     seed: Seed
-    workers: Annotated[int, Field(ge=1, le=64)]
+    workers: _int(ge=1, le=64)
     hiragana: HiraganaData
     digits: DigitsData
     style: Style
-    sample_noise: Annotated[float, Field(ge=0, le=2)]
+    sample_noise: _float(ge=0, le=2)
     sources: Sources
 
 
 class Grayscale(Block):
-    hiragana_size: Annotated[int, Field(ge=16, le=256)]
-    digits_size: Annotated[int, Field(ge=16, le=256)]
+    hiragana_size: _int(ge=16, le=256)
+    digits_size: _int(ge=16, le=256)
 
 
 class Audit(Block):
@@ -110,22 +119,22 @@ class Audit(Block):
 
 class Split(Block):
     seed: Seed
-    val_size: Annotated[float, Field(gt=0, lt=0.5)]
-    test_size: Annotated[float, Field(gt=0, lt=0.5)]
+    val_size: _float(gt=0, lt=0.5)
+    test_size: _float(gt=0, lt=0.5)
     hiragana_group_by: Literal["writer", "none"]
     digits_group_by: Literal["writer", "none"]
 
 
 class Augment(Block):
-    rotate_deg: Annotated[float, Field(ge=0, le=45)]
-    shear: Annotated[float, Field(ge=0, le=1)]
+    rotate_deg: _float(ge=0, le=45)
+    shear: _float(ge=0, le=1)
     scale: _range(0.3, 2.0)
-    translate: Annotated[float, Field(ge=0, le=0.5)]
-    elastic_alpha: Annotated[float, Field(ge=0, le=20)]
-    elastic_sigma: Annotated[float, Field(gt=0, le=20)]
-    stroke_width: tuple[Annotated[int, Field(ge=-3, le=3)], Annotated[int, Field(ge=-3, le=3)]]
+    translate: _float(ge=0, le=0.5)
+    elastic_alpha: _float(ge=0, le=20)
+    elastic_sigma: _float(gt=0, le=20)
+    stroke_width: _range(-3, 3, StrictInt)
     blur_sigma: _range(0, 5)
-    noise: Annotated[float, Field(ge=0, le=1)]
+    noise: _float(ge=0, le=1)
 
 
 class TrainCnn(Block):
@@ -133,12 +142,12 @@ class TrainCnn(Block):
     recipe: Literal["kakite", "seed"]
     train_domains: list[Literal["typeset", "strokes", "handwriting_font", "kuzushiji"]] = Field(min_length=1)
     epochs: Positive
-    batch_size: Annotated[int, Field(ge=1, le=4096)]
-    learning_rate: Annotated[float, Field(gt=0, le=1)]
+    batch_size: _int(ge=1, le=4096)
+    learning_rate: _float(gt=0, le=1)
     patience: Positive
-    filters: list[Annotated[int, Field(ge=1, le=512)]] = Field(min_length=1, max_length=5)
+    filters: list[_int(ge=1, le=512)] = Field(min_length=1, max_length=5)
     dense: Positive
-    dropout: Annotated[float, Field(ge=0, lt=1)]
+    dropout: _float(ge=0, lt=1)
     baselines: list[Literal["seed", "typeset_only"]]
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
     augment: Augment
@@ -150,22 +159,22 @@ class TrainVae(Block):
     z_content: Positive
     z_style: Positive
     epochs: Positive
-    batch_size: Annotated[int, Field(ge=2, le=4096)]
-    learning_rate: Annotated[float, Field(gt=0, le=1)]
-    classifier_weight: Annotated[float, Field(ge=0)]
-    crosscov_weight: Annotated[float, Field(ge=0)]
-    adversary_weight: Annotated[float, Field(ge=0)]
-    group_weight: Annotated[float, Field(ge=0)]
-    kl_weight: Annotated[float, Field(ge=0)]
-    experiment_1d_epochs: Annotated[int, Field(ge=0)]
+    batch_size: _int(ge=2, le=4096)
+    learning_rate: _float(gt=0, le=1)
+    classifier_weight: _float(ge=0)
+    crosscov_weight: _float(ge=0)
+    adversary_weight: _float(ge=0)
+    group_weight: _float(ge=0)
+    kl_weight: _float(ge=0)
+    experiment_1d_epochs: _int(ge=0)
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
 
 
 class Cluster(Block):
     seed: Seed
-    writers: Annotated[int, Field(ge=2)]
+    writers: _int(ge=2)
     per_writer_mean: Positive
-    tsne_perplexity: Annotated[float, Field(gt=0, le=100)]
+    tsne_perplexity: _float(gt=0, le=100)
 
 
 class ExportTfjs(Block):

@@ -23,21 +23,19 @@ same formula). All arithmetic below is IEEE float64 unless said otherwise.
    booleans). The box is never empty: the peak pixel is in it.
    WHY: a glyph drawn small in a corner of a 240-px canvas and a tight 48-px crop of a book page
    must become the same thing; pale noise below the threshold does not stretch the box.
-4. Scale the crop (h x w, ``longer = max(h, w)``) to ``nh x nw`` with
-   ``nh = max(1, floor(h * box / longer + 0.5))`` and the same for ``nw`` (round half up, written
-   out because Python's round() is half-to-even and JS's Math.round is half-up), by EXACT area
-   averaging, separably: ``scaled = Wy @ ink_crop @ Wx.T`` where, for n input and m output pixels,
-   ``W[j, i] = max(0, min((j + 1) * n, (i + 1) * m) - max(j * n, i * m)) / n``: the overlap of
-   output pixel j, which covers input span [j*n/m, (j+1)*n/m), with input pixel i, in integer
-   units of 1/m, then normalised so each row sums to 1. Each output pixel is the area-weighted mean
-   of the input it covers, so upscaling a 5-px glyph and downscaling a 4000-px photo are both
-   well defined. ``W`` is linear, so applying it to ``d`` and dividing by ``peak`` afterwards is
-   the same (float32 here; JS may use float64 and loop over the few non-zero weights per row).
-   Then renormalise: ``scaled /= max(scaled)`` (which also cancels the ``1 / peak`` of step 2, so an
-   implementation may scale ``d`` directly).
+4. Scale the crop (h x w, ``longer = max(h, w)``) to ``nh x nw``, ``nh = max(1, floor(h * box / longer
+   + 0.5))`` and likewise ``nw`` (round half up, spelled out: Python's round() is half-to-even), by
+   EXACT area averaging, separably: ``scaled = Wy @ crop @ Wx.T`` where, for n input and m output pixels,
+   ``W[j, i] = max(0, min((j + 1) * n, (i + 1) * m) - max(j * n, i * m)) / n``
+   is the overlap of output pixel j (input span [j*n/m, (j+1)*n/m)) with input pixel i, counted in
+   integer units of 1/m and normalised so each row sums to 1. Then renormalise:
+   ``scaled /= max(scaled)``. That cancels the ``1 / peak`` of step 2, so ``d`` itself may be scaled
+   (done here, in float32; JS may use float64 and loop over the few non-zero weights of each row).
    WHY: the longer side always spans ``box`` pixels, whatever the drawing size, with the aspect
-   ratio kept. The renormalisation keeps "strongest ink = 1": one-pixel strokes averaged down from
-   a big canvas would otherwise fade to a grey the model never saw in training.
+   ratio kept; each output pixel is the mean of the input it covers, so upscaling a 5-px glyph and
+   downscaling a 4000-px photo are both well defined. The renormalisation keeps "strongest ink = 1":
+   one-pixel strokes averaged down from a big canvas would otherwise fade to a grey the model never
+   saw in training.
 5. Centre by bounding box: paste ``scaled`` into zeros (size x size) at row ``(size - nh) // 2``,
    column ``(size - nw) // 2`` (floor division; both operands are non-negative).
    WHY: the model never has to search for the glyph; the margin ``size - box`` leaves room for

@@ -283,7 +283,7 @@ def fit_resumable(
             if saved["seed"] == seed and saved["config"] == config:
                 state, best_weights = load_checkpoint(latest, model)
             else:
-                shutil.rmtree(directory)
+                remove_checkpoints(directory)
     log = EpochLog(log_path, start_epoch=state.epoch)
     checkpointer = _Checkpointer(state, directory, monitor, patience)
     checkpointer.best_weights = best_weights
@@ -301,7 +301,7 @@ def fit_resumable(
     if patience is not None and checkpointer.best_weights is not None:
         model.set_weights(checkpointer.best_weights)
     if delete_checkpoint and directory is not None:
-        shutil.rmtree(directory, ignore_errors=True)
+        remove_checkpoints(directory)
     return log.history()
 
 
@@ -322,17 +322,24 @@ def save_checkpoint(
         if best_weights is not None:
             _save_arrays(tmp / "best.npz", best_weights)
         write_json(tmp / "state.json", asdict(state))
-        _fsync(tmp)
+        _fsync(*tmp.iterdir(), tmp)
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
         _fsync(directory)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for old in directory.iterdir():
-        if old != final and (old.name.startswith(CHECKPOINT_PREFIX) or old.name.startswith(".tmp-")):
-            shutil.rmtree(old, ignore_errors=True)
+    remove_checkpoints(directory, keep=final)
     return final
+
+
+def remove_checkpoints(directory: str | os.PathLike, keep: Path | None = None) -> None:
+    """Remove every checkpoint (and stray temp dir) in `directory` but `keep`."""
+    directory = Path(directory)
+    if directory.is_dir():
+        for old in directory.iterdir():
+            if old != keep and old.name.startswith((CHECKPOINT_PREFIX, ".tmp-")):
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def latest_checkpoint(directory: str | os.PathLike) -> Path | None:
@@ -370,10 +377,10 @@ def _load_arrays(path: Path) -> list[np.ndarray]:
     return [arrays[key] for key in sorted(arrays)]
 
 
-def _fsync(path: Path) -> None:
-    """fsync a directory and, if it is a temp checkpoint, the files in it."""
-    for item in [*path.iterdir(), path] if path.name.startswith(".tmp-") else [path]:
-        fd = os.open(item, os.O_RDONLY)
+def _fsync(*paths: Path) -> None:
+    """Flush files and directories to disk, so a rename never publishes data still in the page cache."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:

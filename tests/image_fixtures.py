@@ -227,8 +227,8 @@ def animated_gif() -> tuple[bytes, np.ndarray]:
 def png_with_header(width: int, height: int) -> bytes:
     """A 1-bit grey PNG that CLAIMS width x height but holds a few rows of data: bytes, not megabytes.
 
-    Decoding it in full would need width * height bytes; a decoder that trusts the header before
-    checking the size would allocate them (and then fail on the missing rows).
+    Decoding it would allocate width * height bytes (PIL fills the missing rows with zeros rather
+    than failing), so the size must be refused from the header.
     """
 
     def chunk(kind: bytes, body: bytes) -> bytes:

@@ -11,6 +11,7 @@ tests can run the very same networks in Python.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,9 @@ class WebModel:
 
 def build(root: Path, seed: int = 0) -> WebModel:
     """Write root/model/{cnn,vae_encoder,vae_decoder,meta.json} and root/*.h5; return their paths."""
+    # tensorflowjs imports tensorflow_decision_forests, whose welcome banner imports IPython whenever
+    # stdout is not a terminal (as under pytest) and fails without it; the variable skips the banner.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
     import tf_keras
     from tensorflowjs.converters import save_keras_model
 

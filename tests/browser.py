@@ -1,0 +1,158 @@
+"""Browser-test helpers: a static site on 127.0.0.1, headless Debian Chromium, real-mouse drawing.
+
+    with serve_static({"": REPO / "web", "model": fixture_dir}) as site, launch_chromium() as browser:
+        with open_tab(browser, site.url) as tab:
+            draw_strokes(tab.page, "#pad", [[(40, 40), (200, 220)]])
+            assert tab.foreign_requests(site.url) == []
+
+Why not tests/http_server.py: ES modules and WebAssembly need real Content-Type headers, and the
+page is served from two folders (the web/ sources and a model fixture mounted at /model/).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@dataclass
+class StaticSite:
+    """A running server; ``served`` lists (path, status) of every request it answered."""
+
+    url: str
+    served: list[tuple[str, int]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def serve_static(mounts: dict[str, Path]) -> Iterator[StaticSite]:
+    """Serve folders on a free 127.0.0.1 port: URL prefix ("" = the root, "model" = /model/...) -> folder.
+
+    The longest matching prefix wins; "." and ".." segments are dropped, so nothing outside a
+    mounted folder is reachable.
+    """
+    table = sorted(((tuple(filter(None, prefix.split("/"))), Path(root)) for prefix, root in mounts.items()),
+                   key=lambda entry: -len(entry[0]))
+    site = StaticSite(url="")
+
+    class Handler(SimpleHTTPRequestHandler):
+        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
+                          ".wasm": "application/wasm", ".json": "application/json"}
+
+        def translate_path(self, path: str) -> str:
+            url_path = unquote(urlsplit(path).path)
+            parts = tuple(p for p in url_path.split("/") if p not in ("", ".", ".."))
+            for prefix, root in table:
+                if parts[: len(prefix)] == prefix:
+                    target = str(root.joinpath(*parts[len(prefix) :]))
+                    return target + "/" if url_path.endswith("/") else target
+            return str(Path(tempfile.gettempdir()) / "kakite-no-such-mount")
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            site.served.append((self.path, int(code) if str(code).isdigit() else 0))
+
+        def log_message(self, *args) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    site.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def require_chromium() -> None:
+    """Skip (with the fix in the message) when Debian's Chromium is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make system installs it)")
+
+
+@contextlib.contextmanager
+def launch_chromium() -> Iterator:
+    """Headless Debian Chromium with a fresh profile; Playwright removes the profile on close."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Tab:
+    """One page in its own browser context, with everything it asked for and every error it hit."""
+
+    page: object
+    requests: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def foreign_requests(self, origin: str) -> list[str]:
+        """Requested URLs that are not on ``origin`` (data: and blob: URLs stay in the page)."""
+        return [url for url in self.requests
+                if not (url.startswith(origin + "/") or url.startswith(("data:", "blob:")))]
+
+
+@contextlib.contextmanager
+def open_tab(browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1100, 760)) -> Iterator[Tab]:
+    """Open url in a fresh context (own storage, given navigator.language) and record its traffic."""
+    context = browser.new_context(locale=locale, viewport={"width": viewport[0], "height": viewport[1]})
+    tab = Tab(page=context.new_page())
+    context.on("request", lambda request: tab.requests.append(request.url))
+    tab.page.on("pageerror", lambda error: tab.page_errors.append(str(error)))
+    tab.page.on("console", lambda msg: msg.type == "error" and tab.console_errors.append(msg.text))
+    try:
+        tab.page.goto(url)
+        yield tab
+    finally:
+        context.close()
+
+
+def draw_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[float, float]]],
+                 step: float = 12.0) -> None:
+    """Draw polylines with the real mouse (down, moves every ``step`` CSS pixels, up), one per stroke.
+
+    Points are in the canvas's own pixel coordinates (its width/height attributes), mapped through
+    its on-screen content box, so the test does not care how CSS sizes the canvas.
+    """
+    locator = page.locator(canvas_selector)
+    locator.scroll_into_view_if_needed()
+    box = locator.evaluate(
+        """c => { const r = c.getBoundingClientRect();
+                  return {x: r.left + c.clientLeft, y: r.top + c.clientTop,
+                          sx: c.clientWidth / c.width, sy: c.clientHeight / c.height}; }"""
+    )
+    for stroke in strokes:
+        points = [(box["x"] + x * box["sx"], box["y"] + y * box["sy"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            page.mouse.move(x1, y1, steps=max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step)))
+        page.mouse.up()
+

@@ -1,0 +1,91 @@
+"""Reported scores on hand-computed examples."""
+
+import numpy as np
+import pytest
+
+from kakite.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions
+
+
+def test_round_to_four_digits():
+    assert r(2 / 3) == 0.6667
+    assert type(r(np.float32(0.5))) is float
+
+
+def test_accuracy():
+    assert accuracy(np.array([0, 1, 2, 2]), np.array([0, 1, 1, 2])) == 0.75
+    assert accuracy(np.array([], int), np.array([], int)) == 0.0
+
+
+def test_purity_hand_example():
+    # y        = [0, 0, 0, 1, 1, 2]
+    # clusters = [a, a, b, b, b, b]
+    # cluster a holds labels {0, 0}       -> majority 0, 2 agree
+    # cluster b holds labels {0, 1, 1, 2} -> majority 1, 2 agree
+    # purity = (2 + 2) / 6 = 0.6667
+    y = np.array([0, 0, 0, 1, 1, 2])
+    clusters = np.array(["a", "a", "b", "b", "b", "b"])
+    assert purity(y, clusters) == 0.6667
+
+
+def test_purity_bounds():
+    y = np.array([0, 1, 2, 0])
+    assert purity(y, np.array([5, 6, 7, 5])) == 1.0  # clusters match labels
+    assert purity(y, np.arange(4)) == 1.0  # singletons are trivially pure
+    assert purity(y, np.zeros(4)) == 0.5  # one cluster: the majority share
+
+
+def test_top_confusions_order_and_ties():
+    #             true -> pred
+    # (0 -> 1) x3, (2 -> 1) x2, (1 -> 0) x2, (1 -> 2) x1; correct rows are ignored.
+    y_true = np.array([0, 0, 0, 2, 2, 1, 1, 1, 0, 1])
+    y_pred = np.array([1, 1, 1, 1, 1, 0, 0, 2, 0, 1])
+    got = top_confusions(y_true, y_pred, "あいう", k=3)
+    assert got == [
+        {"true": "あ", "predicted": "い", "count": 3},
+        {"true": "い", "predicted": "あ", "count": 2},  # tie with (う -> い): class order decides
+        {"true": "う", "predicted": "い", "count": 2},
+    ]
+    assert len(top_confusions(y_true, y_pred, "あいう")) == 4
+
+
+def test_top_confusions_none_when_perfect():
+    y = np.array([0, 1, 2])
+    assert top_confusions(y, y, "abc") == []
+
+
+def test_macro_f1_tiny_case():
+    # y_true = [0, 0, 1, 1], y_pred = [0, 1, 1, 1]
+    # class 0: precision 1, recall 1/2 -> F1 2/3; class 1: precision 2/3, recall 1 -> F1 4/5
+    # macro over 2 classes = (2/3 + 4/5) / 2 = 0.7333
+    y_true, y_pred = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
+    assert macro_f1(y_true, y_pred, 2) == 0.7333
+    # n_classes fixes the label set: a third class never seen scores 0 (no warning): 22/15/3 = 0.4889
+    assert macro_f1(y_true, y_pred, 3) == 0.4889
+    assert macro_f1(y_true, y_true, 2) == 1.0
+
+
+def blobs(rng: np.random.Generator, n: int, dims: int, separation: float) -> tuple[np.ndarray, np.ndarray]:
+    y = rng.integers(0, 4, n)
+    centres = np.eye(4, dims) * separation
+    return centres[y] + rng.normal(size=(n, dims)), y
+
+
+def test_linear_probe_reads_separable_labels():
+    rng = np.random.default_rng(0)
+    z_train, y_train = blobs(rng, 400, 6, separation=8.0)
+    z_test, y_test = blobs(rng, 200, 6, separation=8.0)
+    assert linear_probe(z_train, y_train, z_test, y_test, seed=0) >= 0.98
+
+
+def test_linear_probe_is_near_chance_on_noise():
+    rng = np.random.default_rng(1)
+    z_train, y_train = blobs(rng, 400, 6, separation=0.0)
+    z_test, y_test = blobs(rng, 400, 6, separation=0.0)
+    assert linear_probe(z_train, y_train, z_test, y_test, seed=0) == pytest.approx(0.25, abs=0.08)
+
+
+def test_linear_probe_flattens_image_shaped_codes():
+    rng = np.random.default_rng(2)
+    z, y = blobs(rng, 300, 8, separation=8.0)
+    acc = linear_probe(z[:200].reshape(200, 2, 4), y[:200], z[200:].reshape(100, 2, 4), y[200:], seed=0)
+    assert acc >= 0.98

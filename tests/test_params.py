@@ -1,0 +1,134 @@
+"""params.yaml validation: a bad key fails at start-up with one line naming the dotted key."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kakite.errors import ParamsError
+from kakite.params import Audit, Params, Split, TrainCnn, load_all, load_params
+from tests.conftest import PARAMS, REPO
+
+
+def error_for(path: Path) -> str:
+    with pytest.raises(ParamsError) as err:
+        load_all(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    return message
+
+
+def test_repo_params_validate():
+    params = load_all(PARAMS)
+    assert isinstance(params, Params)
+    assert params.split.seed == 42  # spot check that values come through, not defaults
+
+
+def test_load_params_returns_only_the_asked_blocks():
+    audit = load_params("audit", path=PARAMS)
+    assert isinstance(audit, Audit) and audit.class_weight == "max_over_count"
+    split, cnn = load_params("split", "train_cnn", path=PARAMS)
+    assert isinstance(split, Split) and isinstance(cnn, TrainCnn)
+
+
+def test_blocks_are_frozen():
+    audit = load_params("audit", path=PARAMS)
+    with pytest.raises(ValueError):
+        audit.class_weight = "balanced"
+
+
+@pytest.mark.parametrize(
+    ("dotted", "value", "reason"),
+    [
+        ("train_cnn.epochz", 3, "Extra inputs"),  # unknown key (a typo)
+        ("train_cnn.augment.rotate", 3.0, "Extra inputs"),  # unknown nested key
+        ("train_cnn.epochs", "many", "valid integer"),  # wrong type
+        ("split.seed", 1.5, "valid integer"),  # wrong type
+        ("train_cnn.epochs", 0, "greater than 0"),  # out of range
+        ("split.test_size", 0.7, "less than 0.5"),
+        ("export_tfjs.quantize", "int4", "'none', 'float16' or 'uint8'"),  # not one of the choices
+        ("train_cnn.train_domains", [], "at least 1"),
+    ],
+)
+def test_bad_value_names_the_dotted_key(params_with, dotted, value, reason):
+    path = params_with({dotted: value})
+    message = error_for(path)
+    assert re.search(rf": {re.escape(dotted)}: .*{re.escape(reason)}", message), message
+
+
+def test_out_of_range_tuple_item_names_its_position(params_with):
+    message = error_for(params_with({"fetch.style.slant_deg": [-50.0, 10.0]}))
+    assert ": fetch.style.slant_deg.0: " in message
+
+
+def test_several_errors_report_the_first_and_count_the_rest(params_with):
+    message = error_for(params_with({"train_cnn.epochs": 0, "train_cnn.dense": 0}))
+    assert message.endswith("(+1 more)")
+
+
+def test_reversed_style_range_is_rejected(params_with):
+    message = error_for(params_with({"fetch.style.slant_deg": [18.0, -18.0]}))
+    assert "fetch.style" in message and "slant_deg" in message
+
+
+def test_reversed_style_range_names_the_full_dotted_key(params_with):
+    message = error_for(params_with({"fetch.style.slant_deg": [18.0, -18.0]}))
+    assert ": fetch.style.slant_deg: " in message
+
+
+@pytest.mark.parametrize(("key", "value"), [("scale", [1.1, 0.85]), ("blur_sigma", [0.9, 0.0]),
+                                            ("stroke_width", [1, -1])])
+def test_reversed_augment_range_is_rejected(params_with, key, value):
+    message = error_for(params_with({f"train_cnn.augment.{key}": value}))
+    assert f"train_cnn.augment.{key}" in message
+
+
+@pytest.mark.parametrize("value", [True, "14"])
+def test_int_key_refuses_bool_and_string(params_with, value):
+    error_for(params_with({"train_cnn.epochs": value}))
+
+
+def test_missing_block_is_named(repo_params, tmp_path):
+    tree = {name: block for name, block in repo_params.items() if name != "cluster"}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    assert ": cluster: Field required" in error_for(path)
+
+
+def test_missing_file_is_one_line(tmp_path):
+    message = error_for(tmp_path / "nope.yaml")
+    assert "cannot read" in message
+
+
+@pytest.mark.parametrize("text", ["audit: [unclosed\n  x: 1\n", "a: 1\n a: : 2\n\tb"])
+def test_invalid_yaml_is_one_line(tmp_path, text):
+    path = tmp_path / "params.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert "not valid YAML" in error_for(path)
+
+
+@pytest.mark.parametrize("text", ["", "- a\n- b\n", "just a string\n"])
+def test_top_level_must_be_a_mapping(tmp_path, text):
+    path = tmp_path / "params.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert "expected a mapping" in error_for(path)
+
+
+def test_every_dvc_yaml_param_is_a_real_key():
+    """dvc.yaml lists the keys each stage reads; a typo there would silently stop reruns."""
+
+    def has_key(model: type, dotted: list[str]) -> bool:
+        head, *rest = dotted
+        field = model.model_fields.get(head)
+        if field is None:
+            return False
+        if not rest:
+            return True
+        return isinstance(field.annotation, type) and has_key(field.annotation, rest)
+
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    keys = [key for stage in stages.values() for key in stage.get("params", [])]
+    assert keys
+    assert [key for key in keys if not has_key(Params, key.split("."))] == []

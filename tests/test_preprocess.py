@@ -1,0 +1,180 @@
+"""THE preprocessing spec: one glyph, however it was drawn or stored, gives one model input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kakite import preprocess
+from kakite.errors import NoInkError
+from kakite.images import composite_over_white
+from kakite.preprocess import DIGITS, HIRAGANA, Spec, area_weights, batch, spec_constants, to_model_input
+from tests import image_fixtures as fx
+
+# A one-pixel shift of the reference input differs from it by ~0.07 mean abs: "nearly the same" is tighter.
+SAME_GLYPH_TOLERANCE = 0.045
+
+
+def ink_box(x: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, left, height, width) of the pixels with any ink."""
+    rows, cols = np.flatnonzero(x.any(axis=1)), np.flatnonzero(x.any(axis=0))
+    return rows[0], cols[0], rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    return to_model_input(fx.dark_on_light())
+
+
+@pytest.mark.parametrize("name", sorted(fx.GRAY_FIXTURES))
+def test_output_is_float32_in_unit_range_with_ink_one(name: str) -> None:
+    x = to_model_input(fx.GRAY_FIXTURES[name]())
+    assert x.shape == (48, 48) and x.dtype == np.float32
+    assert x.min() >= 0.0 and x.max() == 1.0
+    assert x[0].max() == x[-1].max() == x[:, 0].max() == x[:, -1].max() == 0.0  # paper is 0, margin kept
+
+
+@pytest.mark.parametrize("name", sorted(fx.GRAY_FIXTURES))
+@pytest.mark.parametrize("spec", [HIRAGANA, DIGITS], ids=["hiragana", "digits"])
+def test_longer_side_of_ink_box_is_box_and_centred(name: str, spec: Spec) -> None:
+    x = to_model_input(fx.GRAY_FIXTURES[name](), spec)
+    top, left, h, w = ink_box(x)
+    assert max(h, w) == spec.box
+    assert (top, left) == ((spec.size - h) // 2, (spec.size - w) // 2)
+
+
+@pytest.mark.parametrize("name", ["light_on_dark", "off_centre"])
+def test_polarity_and_position_do_not_matter(name: str, reference: np.ndarray) -> None:
+    np.testing.assert_array_equal(to_model_input(fx.GRAY_FIXTURES[name]()), reference)
+
+
+def test_browser_canvas_with_ink_only_in_alpha_matches_the_scan(reference: np.ndarray) -> None:
+    """The seed's bug: the canvas alpha channel is light-on-dark. Composited over white it is a scan."""
+    canvas = fx.rgba_canvas()
+    assert canvas[..., :3].max() == 0  # all information is in alpha
+    np.testing.assert_array_equal(to_model_input(composite_over_white(canvas)), reference)
+
+
+@pytest.mark.parametrize("name", ["scaled_up", "huge", "noisy_paper"])
+def test_same_glyph_at_other_sizes_or_on_noisy_paper_is_nearly_alike(
+    name: str, reference: np.ndarray
+) -> None:
+    x = to_model_input(fx.GRAY_FIXTURES[name]())
+    assert np.abs(x - reference).mean() < SAME_GLYPH_TOLERANCE
+
+
+@pytest.mark.parametrize("name", sorted(fx.NO_INK_FIXTURES))
+def test_blank_and_near_blank_are_no_character(name: str) -> None:
+    with pytest.raises(NoInkError, match=r"^no character: ink contrast \d+ is below 32"):
+        to_model_input(fx.NO_INK_FIXTURES[name]())
+
+
+def test_min_contrast_is_the_boundary() -> None:
+    g = fx.near_blank()  # contrast exactly 20
+    with pytest.raises(NoInkError):
+        to_model_input(g, Spec(min_contrast=21))
+    assert to_model_input(g, Spec(min_contrast=20)).max() == 1.0
+
+
+def test_thin_strokes_keep_full_ink(reference: np.ndarray) -> None:
+    """1-px strokes averaged down 5x would fade to ~0.38; renormalisation keeps them at 1."""
+    x = to_model_input(fx.thin_strokes())
+    assert x.max() == 1.0
+    assert (x > 0.5).sum() >= 2 * HIRAGANA.box  # at least two box-lengths of solid stroke
+    assert np.corrcoef(x.ravel(), reference.ravel())[0, 1] > 0.3  # still the same character
+
+
+def test_thick_strokes_give_more_ink_than_the_reference(reference: np.ndarray) -> None:
+    x = to_model_input(fx.thick_strokes())
+    assert x.sum() > 1.5 * reference.sum()
+    assert np.corrcoef(x.ravel(), reference.ravel())[0, 1] > 0.6
+
+
+def test_strokes_touching_the_border_do_not_flip_polarity() -> None:
+    """The border median ignores ink that reaches the edge (here: the down-stroke, top and bottom)."""
+    g = fx.glyph(canvas=(64, 64), box=(8, 0, 56, 64))
+    assert (g[0] < 128).any() and (g[-1] < 128).any()
+    np.testing.assert_array_equal(to_model_input(g), to_model_input(255 - g))
+
+
+def test_area_weights_hand_computed() -> None:
+    np.testing.assert_allclose(area_weights(4, 2), [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
+    np.testing.assert_allclose(area_weights(3, 2), [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]], rtol=1e-6)
+    np.testing.assert_allclose(area_weights(2, 3), [[1, 0], [0.5, 0.5], [0, 1]])
+    np.testing.assert_allclose(area_weights(1, 4), np.ones((4, 1)))
+
+
+@pytest.mark.parametrize(("n", "m"), [(7, 3), (3, 7), (40, 40), (4000, 40), (5, 40)])
+def test_area_weights_average_and_conserve_area(n: int, m: int) -> None:
+    w = area_weights(n, m)
+    assert (w >= 0).all()
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-5)  # each output is a mean
+    np.testing.assert_allclose(w.sum(axis=0), m / n, rtol=1e-5)  # each input pixel counts by its area
+
+
+def test_four_by_four_crop_to_two_by_two_is_the_block_mean() -> None:
+    d = np.array([[200, 100, 0, 40], [100, 0, 60, 20], [0, 80, 0, 0], [60, 0, 0, 100]])
+    gray = np.full((6, 6), 255, dtype=np.uint8)
+    gray[1:5, 1:5] = 255 - d
+    x = to_model_input(gray, Spec(size=4, box=2))
+    expected = np.zeros((4, 4))
+    expected[1:3, 1:3] = np.array([[100, 30], [35, 25]]) / 100  # block means, renormalised by the largest
+    np.testing.assert_allclose(x, expected, atol=1e-6)
+
+
+def test_sides_round_half_up_as_in_javascript() -> None:
+    """A 5 x 8 crop into box 4: 5 * 4 / 8 = 2.5 rounds to 3 (Python's round() would give 2)."""
+    gray = np.full((12, 12), 255, dtype=np.uint8)
+    gray[2:7, 2:10] = 0
+    top, left, h, w = ink_box(to_model_input(gray, Spec(size=8, box=4)))
+    assert (h, w) == (3, 4)
+    assert (top, left) == (2, 2)
+
+
+def test_tiny_images_work() -> None:
+    """2 x 2: the border is the whole image; its lower median (255) is the paper."""
+    x = to_model_input(np.array([[0, 255], [255, 255]], dtype=np.uint8))
+    assert ink_box(x) == (4, 4, 40, 40)
+    assert x.sum() == 40 * 40
+
+
+@pytest.mark.parametrize(
+    "bad", [np.zeros((4, 4), np.float32), np.zeros((4, 4, 3), np.uint8), np.zeros((0, 5), np.uint8)]
+)
+def test_rejects_anything_but_uint8_2d(bad: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="uint8 2-D"):
+        to_model_input(bad)
+
+
+def test_batch_matches_single_images_and_names_a_blank_one() -> None:
+    grays = [fx.dark_on_light(), fx.off_centre(), fx.tiny()]
+    out = batch(grays, HIRAGANA)
+    assert out.shape == (3, 48, 48, 1) and out.dtype == np.float32
+    for x, g in zip(out, grays, strict=True):
+        np.testing.assert_array_equal(x[..., 0], to_model_input(g))
+    assert batch([], DIGITS).shape == (0, 28, 28, 1)
+    with pytest.raises(NoInkError, match=r"^image 1: no character"):
+        batch([fx.dark_on_light(), fx.blank()], HIRAGANA)
+
+
+def test_spec_constants_are_json_and_complete() -> None:
+    constants = json.loads(json.dumps(spec_constants(DIGITS)))
+    assert {k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold")} == {
+        "size": 28,
+        "box": 20,
+        "min_contrast": 32.0,
+        "ink_threshold": 0.2,
+    }
+    assert constants["version"] == preprocess.SPEC_VERSION
+    assert constants["luma"] == pytest.approx([0.299, 0.587, 0.114])
+    assert Spec(**{k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold")}) == DIGITS
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"size": 20, "box": 21}, {"box": 0}, {"min_contrast": 0}, {"ink_threshold": 1.0}]
+)
+def test_invalid_spec_is_refused(kwargs: dict) -> None:
+    with pytest.raises(ValueError, match="Spec"):
+        Spec(**kwargs)

@@ -1,0 +1,287 @@
+"""The browser demo in headless Chromium, against a tiny fixture model: preprocessing parity with
+Python, recognizer probabilities equal to tf_keras's, the style explorer, no foreign requests, a
+clear error without a model, and screenshots of both views (in $KAKITE_ARTIFACTS, else tmp_path).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kakite import preprocess
+from kakite.errors import NoInkError
+from kakite.images import composite_over_white, decode_gray
+from tests import image_fixtures
+from tests.browser import draw_strokes, launch_chromium, open_tab, serve_static
+from tests.conftest import REPO
+from tests.web_model_fixture import WebModel, build
+
+pytestmark = pytest.mark.browser
+
+WEB = REPO / "web"
+# Pad coordinates (the canvases' own pixels): an あ on the 480-px pad, a 2 on the 336-px digit pad.
+HIRAGANA_A = [
+    [(110, 150), (365, 132)],
+    [(228, 70), (238, 200), (252, 330), (268, 425)],
+    [(335, 225), (290, 300), (220, 370), (160, 410), (125, 380), (140, 320), (230, 280), (320, 275),
+     (385, 320), (385, 390), (330, 430)],
+]
+DIGIT_TWO = [[(95, 115), (135, 72), (200, 62), (250, 100), (246, 160), (170, 230), (92, 284), (262, 278)]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def vendored() -> None:
+    if not (WEB / "vendor" / "tf.min.js").exists():
+        pytest.skip("web/vendor/ has no TF.js: run `make web-vendor`")
+
+
+@pytest.fixture(scope="module")
+def web_model(tmp_path_factory: pytest.TempPathFactory) -> WebModel:
+    return build(tmp_path_factory.mktemp("web_model"))
+
+
+@pytest.fixture(scope="module")
+def keras_models(web_model: WebModel) -> dict:
+    import tf_keras
+
+    paths = {"cnn": web_model.cnn_h5, "encoder": web_model.encoder_h5, "decoder": web_model.decoder_h5}
+    return {name: tf_keras.models.load_model(path, compile=False) for name, path in paths.items()}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def site(web_model: WebModel):
+    with serve_static({"": WEB, "model": web_model.model_dir}) as served:
+        yield served
+
+
+@pytest.fixture
+def tab(browser, site):
+    with open_tab(browser, site.url + "/") as opened:
+        assert opened.page.evaluate("window.kakite.ready")["error"] is None
+        yield opened
+
+
+def b64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def gray_from_data_url(url: str) -> np.ndarray:
+    assert url.startswith("data:image/png;base64,")
+    return decode_gray(base64.b64decode(url.split(",", 1)[1]), "exported.png")
+
+
+def canvas_pixels(page, selector: str) -> list[np.ndarray]:
+    """Grey levels of every canvas matching selector (their R channel: they are drawn grey)."""
+    raw = page.eval_on_selector_all(selector, """cs => cs.map(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+        return [btoa(String.fromCharCode(...d.data)), c.width, c.height]; })""")
+    return [np.frombuffer(base64.b64decode(data), np.uint8).reshape(h, w, 4)[..., 0] for data, w, h in raw]
+
+
+def test_preprocess_js_matches_python(tab):
+    fixtures = {**image_fixtures.GRAY_FIXTURES, **image_fixtures.NO_INK_FIXTURES,
+                "two_by_two": lambda: np.array([[255, 0], [255, 255]], np.uint8)}
+    grays = {name: make() for name, make in fixtures.items()}
+    for spec in (preprocess.HIRAGANA, preprocess.DIGITS):
+        outputs = tab.page.evaluate(
+            """async ([cases, spec]) => {
+                const m = await import(new URL('preprocess.js', location.href));
+                const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+                return cases.map(([data, w, h]) => {
+                    const out = m.toModelInput(bytes(data), w, h, spec);
+                    return out && btoa(String.fromCharCode(...new Uint8Array(out.buffer)));
+                }); }""",
+            [[[b64(g), g.shape[1], g.shape[0]] for g in grays.values()], preprocess.spec_constants(spec)],
+        )
+        for (name, gray), out in zip(grays.items(), outputs, strict=True):
+            try:
+                expected = preprocess.to_model_input(gray, spec)
+            except NoInkError:
+                assert out is None, f"{name}: Python finds no ink, the page does"
+                continue
+            assert out is not None, f"{name}: the page finds no ink, Python does"
+            got = np.frombuffer(base64.b64decode(out), np.float32).reshape(expected.shape)
+            assert np.abs(got - expected).mean() <= 1 / 255, name
+            assert np.abs(got - expected).max() < 1e-4, name
+
+
+def test_composite_over_white_matches_python(tab):
+    rng = np.random.default_rng(11)
+    rgba = np.concatenate([image_fixtures.rgba_canvas().reshape(-1, 4),
+                           rng.integers(0, 256, (5000, 4), dtype=np.uint8)])
+    got = tab.page.evaluate(
+        """async ([data, spec]) => {
+            const m = await import(new URL('preprocess.js', location.href));
+            return Array.from(m.compositeOverWhite(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)), spec)); }""",
+        [b64(rgba), preprocess.spec_constants(preprocess.HIRAGANA)],
+    )
+    np.testing.assert_array_equal(np.array(got, np.uint8), composite_over_white(rgba))
+
+
+@pytest.mark.parametrize("backend", ["webgl", "wasm", "cpu"])
+def test_drawn_strokes_give_the_python_probabilities(browser, site, keras_models, backend):
+    with open_tab(browser, f"{site.url}/?backend={backend}") as tab:
+        page = tab.page
+        status = page.evaluate("window.kakite.ready")
+        if status["error"] and backend == "webgl":
+            pytest.skip(f"no WebGL in this Chromium: {status['error']}")
+        assert status == {"backend": backend, "error": None}
+        assert backend in page.locator("#status").inner_text()
+        draw_strokes(page, "#pad", HIRAGANA_A)
+        result = page.evaluate("window.kakite.predictCanvas()")
+
+        expected_input = preprocess.to_model_input(gray_from_data_url(page.evaluate("window.kakite.exportPNG()")))
+        expected = keras_models["cnn"](expected_input[None, :, :, None], training=False).numpy()[0]
+        assert expected.max() > 0.2, "fixture model too flat for a meaningful comparison"
+        np.testing.assert_allclose(np.array(result["input"]).reshape(expected_input.shape), expected_input, atol=1e-5)
+        assert np.abs(np.array(result["probs"]) - expected).max() <= 1e-3
+        best = result["top"][0]["label"]
+        assert best == tab_labels(page)[0] and best == page.evaluate("window.kakite.lastResult.top[0].label")
+        assert tab.page_errors == [] and tab.console_errors == []
+
+
+def tab_labels(page) -> list[str]:
+    return page.locator("#candidates .char").all_inner_texts()
+
+
+def test_live_top5_undo_and_clear(tab):
+    page = tab.page
+    assert page.locator("#no-character").is_visible()  # an empty pad is "no character"
+    draw_strokes(page, "#pad", HIRAGANA_A)
+    page.evaluate("window.kakite.idle()")  # the debounced live prediction, no explicit call
+    three_strokes = page.evaluate("window.kakite.lastResult")
+    assert len(tab_labels(page)) == 5 and not page.locator("#no-character").is_visible()
+    assert len(three_strokes["probs"]) == 73 and abs(sum(three_strokes["probs"]) - 1) < 1e-4
+
+    page.click("#recognizer-undo")
+    page.evaluate("window.kakite.idle()")
+    assert page.evaluate("window.kakite.lastResult.probs") != three_strokes["probs"]
+    draw_strokes(page, "#pad", HIRAGANA_A[2:])  # redrawing the undone stroke restores the pixels
+    page.evaluate("window.kakite.idle()")
+    assert page.evaluate("window.kakite.lastResult.probs") == three_strokes["probs"]
+
+    page.click("#recognizer-clear")
+    page.evaluate("window.kakite.idle()")
+    assert page.evaluate("window.kakite.lastResult") == {"probs": None, "top": [], "input": None}
+    assert page.locator("#no-character").is_visible() and tab_labels(page) == []
+
+
+def test_style_explorer_decodes_ten_digits_in_the_drawn_style(tab, web_model, keras_models):
+    page = tab.page
+    page.click("#tab-explorer")
+    assert page.locator("#view-explorer").is_visible() and not page.locator("#view-recognizer").is_visible()
+    average = canvas_pixels(page, "#decoded-digits canvas")
+    draw_strokes(page, "#digit-pad", DIGIT_TWO)
+    page.evaluate("window.kakite.idle()")
+    style = page.evaluate("window.kakite.lastStyle")
+    digits = canvas_pixels(page, "#decoded-digits canvas")
+
+    assert len(digits) == 10 and all(d.shape == (28, 28) for d in digits)
+    assert all(d.min() < 200 for d in digits), "a decoded digit is blank"
+    assert all(np.abs(a.astype(int) - b).max() > 8 for a, b in itertools.combinations(digits, 2))
+    assert all(np.abs(a.astype(int) - b).max() > 8 for a, b in zip(average, digits, strict=True))
+
+    # The same numbers in Python: the encoder on the exported pad, the decoder on content_means.
+    gray = gray_from_data_url(page.evaluate("window.kakite.exportPNG('explorer')"))
+    x = preprocess.to_model_input(gray, preprocess.DIGITS)[None, :, :, None]
+    mu_style = keras_models["encoder"](x, training=False)[2].numpy()[0]
+    np.testing.assert_allclose(style["zStyle"], mu_style, atol=1e-3)
+    means = np.array(web_model.meta()["vae"]["content_means"], np.float32)
+    decoded = decode_levels(keras_models["decoder"], means, np.array(style["zStyle"], np.float32))
+    assert np.abs(np.stack(digits).astype(int) - decoded).max() <= 1
+
+    slider = page.locator("#style-sliders input").first
+    slider.fill("1.5")
+    page.evaluate("window.kakite.idle()")
+    moved = page.evaluate("window.kakite.lastStyle.zStyle")
+    assert moved[0] == pytest.approx(1.5) and moved[1:] == style["zStyle"][1:]
+    assert not np.array_equal(np.stack(canvas_pixels(page, "#decoded-digits canvas")), np.stack(digits))
+    page.click("#explorer-reset")
+    page.evaluate("window.kakite.idle()")
+    assert page.evaluate("window.kakite.lastStyle.zStyle") == style["zStyle"]
+    assert tab.page_errors == [] and tab.console_errors == []
+
+
+def decode_levels(decoder, means: np.ndarray, z_style: np.ndarray) -> np.ndarray:
+    """The decoder's ten images as the page paints them: dark ink on white, 0..255."""
+    images = decoder([means, np.repeat(z_style[None], 10, axis=0)], training=False).numpy()[..., 0]
+    return np.floor((1 - images) * 255 + 0.5).astype(int)
+
+
+def test_page_requests_nothing_outside_its_origin(tab, site):
+    page = tab.page
+    draw_strokes(page, "#pad", HIRAGANA_A)
+    page.click("#tab-explorer")
+    draw_strokes(page, "#digit-pad", DIGIT_TWO)
+    page.click("#language")
+    page.evaluate("window.kakite.idle()")
+    assert f"{site.url}/model/cnn/model.json" in tab.requests  # the recorder sees the page's requests
+    assert f"{site.url}/vendor/tf.min.js" in tab.requests
+    assert tab.foreign_requests(site.url) == []
+
+
+def test_missing_model_shows_an_error_and_no_crash(browser, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with serve_static({"": WEB, "model": tmp_path / "empty"}) as site, open_tab(browser, site.url + "/") as tab:
+        page = tab.page
+        status = page.evaluate("window.kakite.ready")
+        assert "model/meta.json" in status["error"] and "404" in status["error"]
+        for view in ("recognizer", "explorer"):
+            page.click(f"#tab-{view}")
+            error = page.locator(f"#{view}-error")
+            assert error.is_visible() and "model/meta.json" in error.inner_text() and "dvc repro" in error.inner_text()
+        draw_strokes(page, "#digit-pad", DIGIT_TWO)  # drawing still works, nothing throws
+        assert "model/meta.json" in page.locator("#status").inner_text()
+        assert tab.page_errors == []
+
+
+def test_broken_recognizer_leaves_the_explorer_working(browser, web_model, tmp_path):
+    model_dir = shutil.copytree(web_model.model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("cnn"))
+    with serve_static({"": WEB, "model": model_dir}) as site, open_tab(browser, site.url + "/") as tab:
+        page = tab.page
+        assert "model/cnn/model.json" in page.evaluate("window.kakite.ready")["error"]
+        assert page.locator("#recognizer-error").is_visible()
+        page.click("#tab-explorer")
+        assert not page.locator("#explorer-error").is_visible()
+        draw_strokes(page, "#digit-pad", DIGIT_TWO)
+        page.evaluate("window.kakite.idle()")
+        assert page.evaluate("window.kakite.lastStyle.digit") is not None
+        assert tab.page_errors == []
+
+
+def test_screenshots_of_both_views_in_both_languages(browser, site, tmp_path):
+    artifacts = Path(os.environ.get("KAKITE_ARTIFACTS") or tmp_path)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with open_tab(browser, site.url + "/", locale="ja-JP") as tab:
+        page = tab.page
+        assert page.evaluate("window.kakite.ready")["error"] is None
+        assert page.evaluate("document.documentElement.lang") == "ja"  # default from navigator.language
+        assert page.locator("#tab-recognizer").inner_text() == "ひらがな認識"
+        draw_strokes(page, "#pad", HIRAGANA_A)
+        page.click("#tab-explorer")
+        draw_strokes(page, "#digit-pad", DIGIT_TWO)
+        shots = []
+        for lang, tab_text in (("ja", "ひらがな認識"), ("en", "Hiragana recognizer")):
+            if lang == "en":
+                page.click("#language")
+            assert page.locator("#tab-recognizer").inner_text() == tab_text
+            for view in ("recognizer", "explorer"):
+                page.click(f"#tab-{view}")
+                page.evaluate("window.kakite.idle()")
+                shots.append(artifacts / f"{view}_{lang}.png")
+                page.screenshot(path=shots[-1], full_page=True)
+        assert page.evaluate("localStorage.getItem('kakite.language')") == "en"  # the toggle is remembered
+        assert all(shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for shot in shots)
+        assert len({shot.read_bytes() for shot in shots}) == 4

@@ -1,0 +1,98 @@
+// UI text in Japanese and English. Static text sits in the HTML as data-i18n="key" (the English
+// is there too, so the page reads sensibly before this module runs); dynamic text calls t().
+
+const STRINGS = {
+  en: {
+    pageTitle: 'kakite: handwriting in the browser',
+    subtitle: 'what was written, and who wrote it',
+    switchLanguage: '日本語',
+    tabRecognizer: 'Hiragana recognizer',
+    tabExplorer: 'Writer-style explorer',
+    drawHiragana: 'Write one hiragana with mouse, finger or pen.',
+    drawDigit: 'Write one digit (0–9).',
+    undo: 'Undo stroke',
+    clear: 'Clear',
+    modelInput: 'Model input ({size}×{size})',
+    candidates: 'Top 5',
+    noCharacter: 'No character yet: write one hiragana in the box.',
+    loading: 'Loading model… {percent}%',
+    backend: 'TF.js backend: {name}',
+    loadError: 'The model could not be loaded: {message}',
+    loadHint: 'Build it with “dvc repro” (stage export_tfjs), then run “make serve”.',
+    tfMissing: 'TensorFlow.js is missing from web/vendor/: run “make web-vendor”.',
+    runError: 'Inference failed: {message}',
+    explorerIntro: 'The encoder reads your writing style (z_style) from one digit; the decoder then writes ' +
+      'all ten digits in that style. The sliders move the first style dimensions.',
+    readAs: 'Read as “{digit}”.',
+    noDigit: 'No digit yet: the digits below use the average style (z_style = 0).',
+    decoded: 'All ten digits in this style',
+    styleDim: 'style {n}',
+    resetStyle: 'Back to my style',
+    privacy: 'Everything runs in this page: nothing you write is sent anywhere.',
+  },
+  ja: {
+    pageTitle: '書き手: ブラウザで手書き認識',
+    subtitle: '何が書かれたか、誰が書いたか',
+    switchLanguage: 'English',
+    tabRecognizer: 'ひらがな認識',
+    tabExplorer: '書き癖エクスプローラー',
+    drawHiragana: 'マウス・指・ペンで、ひらがなを1文字書いてください。',
+    drawDigit: '数字を1文字（0〜9）書いてください。',
+    undo: '一画戻す',
+    clear: '消す',
+    modelInput: 'モデルへの入力（{size}×{size}）',
+    candidates: '候補（上位5件）',
+    noCharacter: '文字がありません。枠の中にひらがなを1文字書いてください。',
+    loading: 'モデルを読み込み中… {percent}%',
+    backend: 'TF.js バックエンド: {name}',
+    loadError: 'モデルを読み込めませんでした: {message}',
+    loadHint: '「dvc repro」（export_tfjs ステージ）でモデルを作り、「make serve」を実行してください。',
+    tfMissing: 'web/vendor/ に TensorFlow.js がありません。「make web-vendor」を実行してください。',
+    runError: '推論に失敗しました: {message}',
+    explorerIntro: 'エンコーダが数字1文字から書き癖（z_style）を読み取り、デコーダがその書き癖で0〜9を書きます。' +
+      'スライダーで書き癖の最初の次元を動かせます。',
+    readAs: '「{digit}」と読みました。',
+    noDigit: '数字がありません。下の数字は平均的な書き癖（z_style = 0）です。',
+    decoded: 'この書き癖で書いた0〜9',
+    styleDim: '書き癖 {n}',
+    resetStyle: '自分の書き癖に戻す',
+    privacy: 'すべてこのページの中で動きます。書いた文字はどこにも送信されません。',
+  },
+};
+
+export const LANGUAGES = Object.keys(STRINGS);
+const STORAGE_KEY = 'kakite.language';
+let current = 'en';
+const listeners = [];
+
+/** The saved choice if any, else Japanese for a Japanese browser, else English. */
+export function initialLanguage() {
+  const saved = localStorage.getItem(STORAGE_KEY);
+  if (LANGUAGES.includes(saved)) return saved;
+  const preferred = navigator.languages && navigator.languages.length ? navigator.languages[0] : navigator.language;
+  return String(preferred || '').toLowerCase().startsWith('ja') ? 'ja' : 'en';
+}
+
+export function language() {
+  return current;
+}
+
+/** Text for key in the current language, with {name} placeholders filled from params. */
+export function t(key, params = {}) {
+  const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? `{${name}}`));
+}
+
+/** Switch language: static text, <html lang>, then every onChange listener; remember saves the choice. */
+export function setLanguage(lang, remember = false) {
+  current = LANGUAGES.includes(lang) ? lang : 'en';
+  document.documentElement.lang = current;
+  document.title = t('pageTitle');
+  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  if (remember) localStorage.setItem(STORAGE_KEY, current);
+  for (const listener of listeners) listener(current);
+}
+
+export function onChange(listener) {
+  listeners.push(listener);
+}

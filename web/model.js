@@ -1,0 +1,216 @@
+// Model code: TF.js backend, loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
+// TF.js is the vendored UMD bundle (index.html loads vendor/tf.min.js), so it is the global `tf`.
+
+import { checkSpec, compositeOverWhite, toModelInput } from './preprocess.js';
+
+const tf = () => globalThis.tf;
+
+export const BACKENDS = ['webgl', 'wasm', 'cpu'];
+
+/**
+ * Start the first backend that works, in the order given (default: WebGL, then WASM, then plain JS).
+ * The WASM binaries come from wasmDir (our own ./vendor/), never from a CDN.
+ */
+export async function startBackend(wasmDir, order = BACKENDS) {
+  if (tf().wasm) tf().wasm.setWasmPaths(wasmDir);
+  for (const name of order) {
+    try {
+      if (await tf().setBackend(name)) {
+        await tf().ready();
+        return name;
+      }
+    } catch {
+      // not registered or failed to start: try the next one
+    }
+  }
+  throw new Error(`no TF.js backend could start (tried ${order.join(', ')})`);
+}
+
+/**
+ * Load meta.json and the three models under baseUrl. onProgress gets the overall fraction in [0, 1].
+ * Resolves to {recognizer, styleModel}, each the ready object or the Error that stopped it, so one
+ * broken model leaves the other view working. A missing meta.json rejects: nothing can work then.
+ */
+export async function loadModels(baseUrl, onProgress) {
+  const meta = await fetchJSON(new URL('meta.json', baseUrl));
+  const names = ['cnn', 'vae_encoder', 'vae_decoder'];
+  const fractions = names.map(() => 0);
+  const loaded = await Promise.allSettled(names.map((name, i) => loadLayers(new URL(`${name}/model.json`, baseUrl), (f) => {
+    fractions[i] = f;
+    onProgress(fractions.reduce((a, b) => a + b, 0) / names.length);
+  })));
+  const [cnn, encoder, decoder] = loaded;
+  const build = (make, ...parts) => {
+    const failed = parts.find((part) => part.status === 'rejected');
+    if (failed) return failed.reason;
+    try {
+      return make(...parts.map((part) => part.value));
+    } catch (err) {
+      return err;
+    }
+  };
+  return {
+    recognizer: build((model) => new Recognizer(model, meta), cnn),
+    styleModel: build((enc, dec) => new StyleModel(enc, dec, meta), encoder, decoder),
+  };
+}
+
+async function fetchJSON(url) {
+  const where = relative(url);
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`${where}: ${err.message}`);
+  }
+  if (!response.ok) throw new Error(`${where}: HTTP ${response.status}`);
+  try {
+    return await response.json();
+  } catch {
+    throw new Error(`${where}: not valid JSON`);
+  }
+}
+
+async function loadLayers(url, onProgress) {
+  try {
+    return await tf().loadLayersModel(url.href, { onProgress });
+  } catch (err) {
+    throw new Error(`${relative(url)}: ${err.message}`);
+  }
+}
+
+function relative(url) {
+  return url.href.startsWith(location.origin) ? url.pathname.replace(/^\//, '') : url.href;
+}
+
+/** Run fn (which builds tensors and returns one tensor or an array) in tf.tidy; read the values back. */
+async function readOutputs(fn) {
+  const outputs = [].concat(tf().tidy(fn));
+  try {
+    return await Promise.all(outputs.map((output) => output.data()));
+  } finally {
+    outputs.forEach((output) => output.dispose());
+  }
+}
+
+/** Square single-channel input side length, read from the model itself and checked against the spec. */
+function inputSize(model, spec, name) {
+  const [, height, width, channels] = model.inputs[0].shape;
+  if (height !== width || channels !== 1 || height !== spec.size) {
+    throw new Error(`${name} input shape [${model.inputs[0].shape}] does not match meta.json preprocess size ${spec.size}`);
+  }
+  return height;
+}
+
+/** The hiragana CNN: canvas pixels in, preprocessed input and class probabilities out. */
+export class Recognizer {
+  constructor(model, meta) {
+    this.model = model;
+    this.spec = checkSpec(meta.preprocess && meta.preprocess.hiragana, 'hiragana');
+    this.size = inputSize(model, this.spec, 'cnn');
+    this.labels = meta.labels;
+    const classes = model.outputs[0].shape[1];
+    if (!Array.isArray(this.labels) || this.labels.length !== classes) {
+      throw new Error(`meta.json labels: ${this.labels && this.labels.length} labels for ${classes} model outputs`);
+    }
+  }
+
+  /** RGBA pixels -> {input, probs}; both null when preprocessing finds no character. */
+  async recognize(rgba, width, height) {
+    const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
+    if (!input) return { input: null, probs: null };
+    const [probs] = await readOutputs(() => this.model.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
+    return { input, probs };
+  }
+}
+
+/** The k most probable {label, p}, best first. */
+export function topK(probs, labels, k) {
+  return Array.from(probs, (p, i) => ({ label: labels[i], p }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, k);
+}
+
+/** The digit VAE: encode a drawn digit's style, decode all ten digits in a given style. */
+export class StyleModel {
+  constructor(encoder, decoder, meta) {
+    this.encoder = encoder;
+    this.decoder = decoder;
+    this.spec = checkSpec(meta.preprocess && meta.preprocess.digits, 'digits');
+    this.size = inputSize(encoder, this.spec, 'vae_encoder');
+    const vae = meta.vae || {};
+    this.zContent = vae.z_content;
+    this.zStyle = vae.z_style;
+    this.contentMeans = vae.content_means;
+    this.styleRange = vae.style_range;
+    const [contentIn, styleIn] = decoder.inputs.map((input) => input.shape[1]);
+    if (encoder.outputs.length !== 4 || decoder.inputs.length !== 2 || contentIn !== this.zContent ||
+        styleIn !== this.zStyle || !Array.isArray(this.contentMeans) || this.contentMeans.length !== 10 ||
+        !Array.isArray(this.styleRange) || this.styleRange.length !== this.zStyle) {
+      throw new Error('meta.json vae: z_content, z_style, content_means or style_range do not fit the VAE models');
+    }
+  }
+
+  /**
+   * RGBA pixels -> {input, zStyle, digit}: the style mean and the digit whose content mean is nearest
+   * to the content mean; all null when preprocessing finds no character.
+   */
+  async encode(rgba, width, height) {
+    const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
+    if (!input) return { input: null, zStyle: null, digit: null };
+    const [muContent, , muStyle] = await readOutputs(
+      () => this.encoder.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
+    return { input, zStyle: muStyle, digit: nearest(this.contentMeans, muContent) };
+  }
+
+  /** zStyle -> ten Float32Array(size * size) images, digit d decoded from content_means[d]. */
+  async decodeDigits(zStyle) {
+    const [images] = await readOutputs(() => this.decoder.predict([
+      tf().tensor2d(this.contentMeans, [10, this.zContent]),
+      tf().tensor2d(Array.from({ length: 10 }, () => Array.from(zStyle)), [10, this.zStyle]),
+    ]));
+    const pixels = this.size * this.size;
+    return Array.from({ length: 10 }, (_, d) => images.slice(d * pixels, (d + 1) * pixels));
+  }
+}
+
+function nearest(means, point) {
+  const distance = (mean) => mean.reduce((sum, m, i) => sum + (m - point[i]) ** 2, 0);
+  return means.reduce((best, mean, d) => (distance(mean) < distance(means[best]) ? d : best), 0);
+}
+
+/**
+ * Live inference while the user draws: request() runs `run` within delayMs (many requests in that
+ * time make one run), runs never overlap, and now() runs at once after any run in flight.
+ */
+export class LiveInference {
+  constructor(run, delayMs) {
+    this.run = run;
+    this.delayMs = delayMs;
+    this.timer = null;
+    this.running = null;
+  }
+
+  request() {
+    if (this.timer === null) this.timer = setTimeout(() => this.now().catch(() => {}), this.delayMs);
+  }
+
+  async now() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    while (this.running) await this.running.catch(() => {});
+    this.running = this.run();
+    try {
+      return await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Resolves once nothing is scheduled or running. */
+  async idle() {
+    while (this.timer !== null || this.running) {
+      await (this.running ? this.running.catch(() => {}) : new Promise((r) => setTimeout(r, this.delayMs)));
+    }
+  }
+}

@@ -1,0 +1,285 @@
+// The page: drawing pads, the recognizer view, tabs, language, status, and the test hook.
+// DOM code lives here (and in explorer.js); model.js and preprocess.js never touch the DOM.
+//
+// Test hook, window.kakite (for tests and the console; the page itself never reads it):
+//   ready            Promise<{backend, error}>: settles once loading ends; never rejects
+//                    (error is the message shown on the page, or null).
+//   lastResult       the recognizer's latest result: {probs: number[] | null, top: [{label, p}],
+//                    input: number[] | null} (null probs/input = "no character").
+//   lastStyle        the explorer's latest style: {zStyle: number[], digit: number | null}.
+//   predictCanvas()  Promise<lastResult>: run the recognizer on its canvas now, skipping the debounce.
+//   exportPNG(view)  data: URL (PNG) of a drawing canvas, 'recognizer' (default) or 'explorer',
+//                    transparent where nothing is drawn, exactly the pixels the page preprocesses.
+//   idle()           Promise: resolves when no inference is scheduled or running in either view.
+
+import * as i18n from './i18n.js';
+import { LiveInference, loadModels, startBackend, topK, BACKENDS } from './model.js';
+import { toRGBA } from './preprocess.js';
+import { StyleExplorer } from './explorer.js';
+
+const MODEL_BASE = new URL('./model/', import.meta.url);
+const WASM_DIR = new URL('./vendor/', import.meta.url).href;
+const DEBOUNCE_MS = 100;
+const TOP_K = 5;
+// Pen width as a fraction of the canvas side: the glyph fills most of the box, and training strokes
+// are 3.5-8.5% of the glyph box (params.yaml fetch.style.pen_width); digits are written larger.
+const PEN = { hiragana: 1 / 22, digits: 1 / 14 };
+
+const $ = (id) => document.getElementById(id);
+
+/** A canvas that records strokes as point lists from any pointer (mouse, touch, pen) and redraws them. */
+class DrawingPad {
+  constructor(canvas, penFraction, onChange) {
+    this.canvas = canvas;
+    this.context = canvas.getContext('2d', { willReadFrequently: true });
+    this.penWidth = penFraction * canvas.width;
+    this.onChange = onChange;
+    this.strokes = [];
+    this.pointerId = null;
+    canvas.addEventListener('pointerdown', (event) => this.down(event));
+    canvas.addEventListener('pointermove', (event) => this.move(event));
+    for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) {
+      canvas.addEventListener(type, (event) => this.up(event));
+    }
+  }
+
+  /** Event position in canvas pixels (the drawing buffer, whatever the CSS size or border). */
+  point(event) {
+    const box = this.canvas.getBoundingClientRect();
+    return [
+      ((event.clientX - box.left - this.canvas.clientLeft) * this.canvas.width) / this.canvas.clientWidth,
+      ((event.clientY - box.top - this.canvas.clientTop) * this.canvas.height) / this.canvas.clientHeight,
+    ];
+  }
+
+  down(event) {
+    if (this.pointerId !== null || event.button !== 0) return;
+    event.preventDefault();
+    this.canvas.setPointerCapture(event.pointerId);
+    this.pointerId = event.pointerId;
+    this.strokes.push([this.point(event)]);
+    this.changed();
+  }
+
+  move(event) {
+    if (event.pointerId !== this.pointerId) return;
+    const coalesced = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+    const stroke = this.strokes[this.strokes.length - 1];
+    for (const each of coalesced.length ? coalesced : [event]) stroke.push(this.point(each));
+    this.changed();
+  }
+
+  up(event) {
+    if (event.pointerId === this.pointerId) this.pointerId = null;
+  }
+
+  undo() {
+    this.strokes.pop();
+    this.changed();
+  }
+
+  clear() {
+    this.strokes = [];
+    this.changed();
+  }
+
+  changed() {
+    this.render();
+    this.onChange();
+  }
+
+  /** Redraw every stroke from its points: undo and live drawing give the very same pixels. */
+  render() {
+    const ctx = this.context;
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = this.penWidth;
+    ctx.strokeStyle = ctx.fillStyle = '#000';
+    for (const [[x0, y0], ...rest] of this.strokes) {
+      ctx.beginPath();
+      if (rest.length === 0) {
+        ctx.arc(x0, y0, this.penWidth / 2, 0, 2 * Math.PI);
+        ctx.fill();
+        continue;
+      }
+      ctx.moveTo(x0, y0);
+      for (const [x, y] of rest) ctx.lineTo(x, y);
+      ctx.stroke();
+    }
+  }
+
+  pixels() {
+    const { width, height } = this.canvas;
+    return { rgba: this.context.getImageData(0, 0, width, height).data, width, height };
+  }
+}
+
+/** The recognizer view: live top-5 and the model's input beside the pad. */
+class RecognizerView {
+  constructor(pad, recognizer, onError) {
+    this.pad = pad;
+    this.recognizer = recognizer;
+    this.onError = onError;
+    this.result = null;
+    this.preview = $('model-input');
+    this.preview.width = this.preview.height = recognizer.size;
+    this.live = new LiveInference(() => this.predict(), DEBOUNCE_MS);
+    i18n.onChange(() => this.show());
+  }
+
+  async predict() {
+    try {
+      const { rgba, width, height } = this.pad.pixels();
+      const { input, probs } = await this.recognizer.recognize(rgba, width, height);
+      this.result = {
+        probs: probs && Array.from(probs),
+        top: probs ? topK(probs, this.recognizer.labels, TOP_K) : [],
+        input: input && Array.from(input),
+      };
+      this.show();
+      return this.result;
+    } catch (err) {
+      this.onError(err.message);
+      throw err;
+    }
+  }
+
+  show() {
+    $('model-input-caption').textContent = i18n.t('modelInput', { size: this.recognizer.size });
+    if (!this.result) return;
+    const ctx = this.preview.getContext('2d');
+    ctx.clearRect(0, 0, this.preview.width, this.preview.height);
+    if (this.result.input) ctx.putImageData(new ImageData(toRGBA(this.result.input), this.recognizer.size, this.recognizer.size), 0, 0);
+    const list = $('candidates');
+    list.replaceChildren(...this.result.top.map(({ label, p }) => {
+      const item = document.createElement('li');
+      const char = document.createElement('span');
+      char.className = 'char';
+      char.textContent = label;
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.style.setProperty('--p', p.toFixed(4));
+      const percent = document.createElement('span');
+      percent.className = 'percent';
+      percent.textContent = `${(100 * p).toFixed(1)}%`;
+      item.append(char, bar, percent);
+      return item;
+    }));
+    $('no-character').hidden = this.result.probs !== null;
+  }
+}
+
+function showTab(name) {
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const selected = tab.dataset.view === name;
+    tab.setAttribute('aria-selected', String(selected));
+    $(tab.getAttribute('aria-controls')).hidden = !selected;
+  }
+}
+
+/** Status line: loading progress, active backend, or an error (which stays until replaced). */
+const status = {
+  state: { key: 'loading', params: { percent: 0 } },
+  set(key, params = {}, isError = false) {
+    this.state = { key, params, isError };
+    this.render();
+  },
+  render() {
+    const { key, params, isError } = this.state;
+    $('status').textContent = i18n.t(key, params);
+    $('status').classList.toggle('error', Boolean(isError));
+  },
+};
+
+/** A view that cannot work: its panel shows why and how to fix it, in the current language. */
+function viewError(id, message) {
+  const render = () => {
+    $(id).replaceChildren(...[i18n.t('loadError', { message }), i18n.t('loadHint')].map((text) => {
+      const line = document.createElement('p');
+      line.textContent = text;
+      return line;
+    }));
+  };
+  render();
+  i18n.onChange(render);
+  $(id).hidden = false;
+}
+
+const views = { recognizer: null, explorer: null };
+const runError = (message) => status.set('runError', { message }, true);
+const pads = {
+  recognizer: new DrawingPad($('pad'), PEN.hiragana, () => views.recognizer && views.recognizer.live.request()),
+  explorer: new DrawingPad($('digit-pad'), PEN.digits, () => views.explorer && views.explorer.drawn()),
+};
+
+async function boot() {
+  i18n.setLanguage(i18n.initialLanguage());
+  i18n.onChange(() => status.render());
+  $('language').addEventListener('click', () => i18n.setLanguage(i18n.language() === 'ja' ? 'en' : 'ja', true));
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    tab.addEventListener('click', () => {
+      showTab(tab.dataset.view);
+      history.replaceState(null, '', `#${tab.dataset.view}`);
+    });
+  }
+  showTab(location.hash === '#explorer' ? 'explorer' : 'recognizer');
+  for (const [name, pad] of Object.entries(pads)) {
+    $(`${name}-undo`).addEventListener('click', () => pad.undo());
+    $(`${name}-clear`).addEventListener('click', () => pad.clear());
+  }
+
+  if (!globalThis.tf) throw new Error(i18n.t('tfMissing'));
+  status.set('loading', { percent: 0 });
+  const requested = new URLSearchParams(location.search).get('backend');
+  const backend = await startBackend(WASM_DIR, BACKENDS.includes(requested) ? [requested] : BACKENDS);
+  const models = await loadModels(MODEL_BASE, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) }));
+  status.set('backend', { name: backend });
+
+  const failures = [];
+  if (models.recognizer instanceof Error) {
+    viewError('recognizer-error', models.recognizer.message);
+    failures.push(models.recognizer.message);
+  } else {
+    views.recognizer = new RecognizerView(pads.recognizer, models.recognizer, runError);
+    await views.recognizer.live.now();
+  }
+  if (models.styleModel instanceof Error) {
+    viewError('explorer-error', models.styleModel.message);
+    failures.push(models.styleModel.message);
+  } else {
+    views.explorer = new StyleExplorer(pads.explorer, models.styleModel, runError);
+    await views.explorer.live.now();
+  }
+  const error = failures.length ? failures.join('; ') : null;
+  if (error) status.set('loadError', { message: error }, true);
+  return { backend, error };
+}
+
+const ready = boot().catch((err) => {
+  const message = err.message || String(err);
+  status.set('loadError', { message }, true);
+  for (const id of ['recognizer-error', 'explorer-error']) viewError(id, message);
+  return { backend: null, error: message };
+});
+
+window.kakite = {
+  ready,
+  get lastResult() {
+    return views.recognizer && views.recognizer.result;
+  },
+  get lastStyle() {
+    return views.explorer && views.explorer.state();
+  },
+  async predictCanvas() {
+    await ready;
+    if (!views.recognizer) throw new Error('the recognizer model is not loaded');
+    return views.recognizer.live.now();
+  },
+  exportPNG(view = 'recognizer') {
+    return pads[view].canvas.toDataURL('image/png');
+  },
+  idle() {
+    return Promise.all(Object.values(views).filter(Boolean).map((view) => view.live.idle()));
+  },
+};
