@@ -1,10 +1,13 @@
 """`kakite` console script: predict (hiragana), encode and restyle (digits), offline, from DVC's models.
 
-    kakite predict [--model DIR] [--top K] PATH...      one JSON line per image
-    kakite encode  [--model DIR] PATH... --out z.npz   z_content / z_style means per image
-    kakite restyle [--model DIR] --style IMG --digits 0123456789 --out sheet.png
+    kakite predict [--model DIR] [--top K] PATH...            one JSON line per image
+    kakite encode  [--model DIR] PATH... --out z.npz         z_content / z_style means per image
+    kakite restyle [--model DIR] --style IMG [--digits 0123456789] --out sheet.png
 
-The default model directories are where `dvc repro` leaves them: data/models/cnn and data/models/vae.
+PATH is a file or a directory (searched recursively for images). The default model directories are
+where `dvc repro` leaves them: data/models/cnn and data/models/vae. An unreadable image gets its own
+JSON line with an "error" field (predict) and makes the exit code non-zero at the end; the run goes on.
+A blank image is not an error: predict answers it with an empty "top" and "no_character": true.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +24,8 @@ from kakite import entry
 from kakite.errors import ImageError, KakiteError, NoInkError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
-BATCH = 256
+BATCH = 512
+EXIT_SOME_FAILED = 3
 
 
 def iter_images(paths: list[str]) -> Iterator[Path]:
@@ -34,37 +38,84 @@ def iter_images(paths: list[str]) -> Iterator[Path]:
             yield path
 
 
-def _load_inputs(files: list[Path], prepare) -> tuple[list[Path], np.ndarray, list[dict]]:
-    """Read and preprocess files; failures become error records instead of stopping the run."""
+def read_batches(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray]) -> Iterator[tuple]:
+    """(readable files, their model inputs (N, H, W, 1), {file: problem}) per batch of BATCH files."""
     from kakite.images import read_gray
 
-    ok, arrays, errors = [], [], []
-    for path in files:
-        try:
-            arrays.append(prepare(read_gray(path)))
-            ok.append(path)
-        except NoInkError as err:
-            errors.append({"file": str(path), "top": [], "error": f"no character: {err}"})
-        except (ImageError, OSError) as err:
-            errors.append({"file": str(path), "error": str(err)})
-    return ok, np.stack(arrays)[..., None] if arrays else np.zeros((0, 1, 1, 1), np.float32), errors
+    for start in range(0, len(files), BATCH):
+        ok, arrays, problems = [], [], {}
+        for path in files[start:start + BATCH]:
+            try:
+                arrays.append(prepare(read_gray(path)))
+                ok.append(path)
+            except (ImageError, NoInkError) as err:
+                problems[path] = err
+        yield ok, np.stack(arrays)[..., None] if arrays else None, problems
+
+
+def _emit(record: dict) -> None:
+    print(json.dumps(record, ensure_ascii=False))
 
 
 def predict(args: argparse.Namespace) -> int:
     from kakite.recognizer import Recognizer
 
     recognizer = Recognizer.load(Path(args.model))
-    files = list(iter_images(args.paths))
     failed = 0
-    for start in range(0, len(files), BATCH):
-        ok, x, errors = _load_inputs(files[start:start + BATCH], recognizer.prepare)
-        for record in errors:
-            failed += "error" in record and bool(record.get("top") is None)
-            print(json.dumps(record, ensure_ascii=False))
-        for path, top in zip(ok, recognizer.top_k(x, args.top), strict=True):
-            print(json.dumps({"file": str(path), "top": top}, ensure_ascii=False))
+    for ok, x, problems in read_batches(list(iter_images(args.paths)), recognizer.prepare):
+        for path, err in problems.items():
+            if isinstance(err, NoInkError):
+                _emit({"file": str(path), "top": [], "no_character": True})
+            else:
+                failed += 1
+                _emit({"file": str(path), "error": str(err)})
+        if x is not None:
+            for path, top in zip(ok, recognizer.top_k(x, args.top), strict=True):
+                _emit({"file": str(path), "top": top})
         sys.stdout.flush()
-    return 1 if failed else 0
+    if failed:
+        print(f"kakite: {failed} file(s) could not be read", file=sys.stderr)
+    return EXIT_SOME_FAILED if failed else 0
+
+
+def encode(args: argparse.Namespace) -> int:
+    from kakite.atomic import save_npz
+    from kakite.stylist import Stylist
+
+    stylist = Stylist.load(Path(args.model))
+    files, z_content, z_style, failed = [], [], [], 0
+    for ok, x, problems in read_batches(list(iter_images(args.paths)), stylist.prepare):
+        for err in problems.values():
+            failed += 1
+            print(f"kakite: skipped {err}", file=sys.stderr)
+        if x is not None:
+            zc, zs = stylist.encode(x)
+            files += [str(p) for p in ok]
+            z_content.append(zc)
+            z_style.append(zs)
+    if not files:
+        raise KakiteError("no image could be encoded")
+    save_npz(args.out, files=np.asarray(files, dtype=str), z_content=np.concatenate(z_content),
+             z_style=np.concatenate(z_style))
+    print(f"kakite: encoded {len(files)} image(s) into {args.out}", file=sys.stderr)
+    return EXIT_SOME_FAILED if failed else 0
+
+
+def restyle(args: argparse.Namespace) -> int:
+    from kakite.images import read_gray
+    from kakite.stylist import Stylist
+
+    stylist = Stylist.load(Path(args.model))
+    x = stylist.prepare(read_gray(Path(args.style)))[None, ..., None]
+    stylist.write_sheet(stylist.restyle(x, args.digits), Path(args.out))
+    print(f"kakite: wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _digits(text: str) -> str:
+    if not text or any(c not in "0123456789" for c in text):
+        raise argparse.ArgumentTypeError(f"--digits must be digits 0-9, got {text!r}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,12 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=5, help="candidates per image (default: %(default)s)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories (recursive)")
     p.set_defaults(run=predict)
+    e = sub.add_parser("encode", help="digit images -> z_content and z_style (posterior means) in an npz")
+    e.add_argument("--model", default="data/models/vae", help="trained VAE directory (default: %(default)s)")
+    e.add_argument("--out", required=True, help="output .npz (files, z_content, z_style)")
+    e.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories (recursive)")
+    e.set_defaults(run=encode)
+    r = sub.add_parser("restyle", help="draw digits in the style of a sample digit")
+    r.add_argument("--model", default="data/models/vae", help="trained VAE directory (default: %(default)s)")
+    r.add_argument("--style", required=True, help="an image of one handwritten digit")
+    r.add_argument("--digits", type=_digits, default="0123456789", help="digits to draw (default: %(default)s)")
+    r.add_argument("--out", required=True, help="output PNG sheet")
+    r.set_defaults(run=restyle)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if getattr(args, "top", 1) < 1:
+        args.top = 1
     entry.run(lambda: args.run(args), "kakite")
-
-
-__all__ = ["KakiteError", "main"]

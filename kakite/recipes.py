@@ -10,6 +10,7 @@ Scores are per domain on the test split; the strokes test writers never appear i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,11 @@ def _rows(data: dict, domains: tuple[str, ...]) -> dict:
     return select(data, np.isin(data["domains"], domains))
 
 
+def cosine(base: float, epochs: int):
+    """Cosine decay per epoch, a pure function of the epoch so that a resumed run gets the same rates."""
+    return lambda epoch, _lr=None: base * 0.5 * (1 + math.cos(math.pi * epoch / max(epochs, 1)))
+
+
 def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list[float],
           work_dir: Path, log_path: Path | None) -> tuple[Recognizer, int]:
     """Train one recipe; returns the recogniser and the number of epochs run."""
@@ -72,9 +78,10 @@ def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list
                                  class_weight=class_weight)
     config = {"recipe": rec.name, "params": cfg.model_dump(), "n_train": len(x_train),
               "labels": int(tr["labels"].sum())}
+    callbacks = [] if rec.name == "seed" else [keras.callbacks.LearningRateScheduler(cosine(cfg.learning_rate, epochs))]
     history = fit_resumable(model, sequence, (x_val, va["labels"].astype(np.int64)), epochs=epochs,
                             seed=cfg.seed, checkpoint_dir=work_dir / f"checkpoint-{rec.name}", log_path=log_path,
-                            patience=patience, config=config, delete_checkpoint=True)
+                            patience=patience, config=config, delete_checkpoint=True, callbacks=callbacks)
     return recognizer, len(history.get("epoch", []))
 
 
@@ -84,8 +91,8 @@ def evaluate(recognizer: Recognizer, test: dict) -> tuple[dict, np.ndarray]:
     y, domains = test["labels"].astype(np.int64), test["domains"]
     by_domain = {d: metrics.accuracy(y[domains == d], pred[domains == d]) for d in sorted(set(domains.tolist()))}
     fonts = test["writers"][domains == "handwriting_font"]
-    by_font = {f: metrics.accuracy(y[domains == "handwriting_font"][fonts == f],
-                                   pred[domains == "handwriting_font"][fonts == f]) for f in sorted(set(fonts.tolist()))}
+    hw = domains == "handwriting_font"
+    by_font = {f: metrics.accuracy(y[hw][fonts == f], pred[hw][fonts == f]) for f in sorted(set(fonts.tolist()))}
     scores = {
         "accuracy": metrics.accuracy(y, pred),
         "macro_f1": metrics.macro_f1(y, pred, len(HIRAGANA73)),

@@ -154,22 +154,22 @@ class EpochLog(keras.callbacks.Callback):
     """One CSV row per finished epoch (epoch is 1-based, then every value Keras logged, rounded).
 
     The whole file is rewritten atomically each epoch, so `dvc plots show` (x: epoch) never reads a
-    half-written row. With start_epoch > 0 (a resume) the rows of epochs 1..start_epoch already in the
-    file are kept and the rest dropped: they belonged to the epoch that was interrupted.
+    half-written row. `rows` are the rows of epochs already done (a resumed run's, from its checkpoint).
     """
 
-    def __init__(self, path: str | os.PathLike | None, start_epoch: int = 0) -> None:
+    def __init__(self, path: str | os.PathLike | None, rows: Iterable[Mapping[str, float]] = ()) -> None:
         super().__init__()
         self.path = Path(path) if path is not None else None
-        self.rows: list[dict[str, float]] = []
-        if start_epoch and self.path is not None and self.path.exists():
-            self.rows = [row for row in _read_rows(self.path) if row["epoch"] <= start_epoch]
+        self.rows: list[dict[str, float]] = [dict(row) for row in rows]
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         row = {"epoch": epoch + 1}
         row.update({key: round(float(value), LOG_DECIMALS) for key, value in (logs or {}).items()})
         self.rows.append(row)
-        if self.path is not None:
+        self.write()
+
+    def write(self) -> None:
+        if self.path is not None and self.rows:
             write_text(self.path, _format_rows(self.rows))
 
     def history(self) -> dict[str, list[float]]:
@@ -189,14 +189,6 @@ def _format_rows(rows: list[dict[str, float]]) -> str:
     return out.getvalue()
 
 
-def _read_rows(path: Path) -> list[dict[str, float]]:
-    with open(path, newline="") as fh:
-        return [
-            {key: int(value) if key == "epoch" else float(value) for key, value in row.items() if value != ""}
-            for row in csv.DictReader(fh)
-        ]
-
-
 @dataclass
 class TrainState:
     """What a checkpoint records besides the weights: enough to continue exactly where it stopped."""
@@ -208,6 +200,7 @@ class TrainState:
     best_epoch: int = 0
     wait: int = 0  # epochs since the best
     stopped: bool = False  # early stopping fired
+    history: list[dict[str, float]] = field(default_factory=list)  # the epoch log's rows so far
 
 
 class _EpochSeeder(keras.callbacks.Callback):
@@ -226,14 +219,16 @@ class _EpochSeeder(keras.callbacks.Callback):
 class _Checkpointer(keras.callbacks.Callback):
     """Early-stopping bookkeeping, then an atomic checkpoint of weights, optimizer and TrainState."""
 
-    def __init__(self, state: TrainState, directory: Path | None, monitor: str, patience: int | None) -> None:
+    def __init__(
+        self, state: TrainState, log: EpochLog, directory: Path | None, monitor: str, patience: int | None
+    ) -> None:
         super().__init__()
-        self.state, self.directory, self.monitor, self.patience = state, directory, monitor, patience
+        self.state, self.log, self.directory, self.monitor, self.patience = state, log, directory, monitor, patience
         self.best_weights: list[np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         state = self.state
-        state.epoch = epoch + 1
+        state.epoch, state.history = epoch + 1, self.log.rows
         if self.patience is not None:
             value = (logs or {}).get(self.monitor)
             if value is None:
@@ -270,7 +265,7 @@ def fit_resumable(
     The model must be built and compiled. A checkpoint whose seed or `config` (e.g. the params block)
     differs from this call's is stale and is discarded. With `patience`, training stops after that many
     epochs without a better `monitor` and the best weights are restored at the end. Returns the
-    history of all epochs (from the epoch log). The checkpoint is removed at the end only if
+    history of all epochs, resumed ones included (the epoch log's rows). The checkpoint is removed at the end only if
     `delete_checkpoint`.
     """
     config = json.loads(json.dumps(dict(config or {})))  # tuples -> lists, as the JSON state holds them
@@ -284,8 +279,9 @@ def fit_resumable(
                 state, best_weights = load_checkpoint(latest, model)
             else:
                 remove_checkpoints(directory)
-    log = EpochLog(log_path, start_epoch=state.epoch)
-    checkpointer = _Checkpointer(state, directory, monitor, patience)
+    log = EpochLog(log_path, rows=state.history)
+    log.write()  # the resumed rows: the file may be gone (dvc repro removes outputs) or hold a lost epoch
+    checkpointer = _Checkpointer(state, log, directory, monitor, patience)
     checkpointer.best_weights = best_weights
     if state.epoch < epochs and not state.stopped:
         train.set_epoch(state.epoch)

@@ -14,8 +14,14 @@ import numpy as np
 
 from kakite import entry
 from kakite.atomic import load_npz, write_json, write_text
-from kakite.audit import class_counts, class_weights, duplicate_groups, image_hashes, imbalance_ratio
-from kakite.audit import require_all_classes
+from kakite.audit import (
+    class_counts,
+    class_weights,
+    duplicate_groups,
+    image_hashes,
+    imbalance_ratio,
+    require_all_classes,
+)
 from kakite.charset import DIGITS, HIRAGANA73
 from kakite.params import load_params
 from kakite.synth import HELDOUT
@@ -34,7 +40,7 @@ def _audit(name: str, charset: str, method: str) -> tuple[dict, list[float], lis
     by_domain = {d: class_counts(labels[domains == d], len(charset)) for d in sorted(set(domains.tolist()))}
     rows = [(charset[i], d, int(c[i])) for d, c in by_domain.items() for i in range(len(charset))]
     summary = {
-        "images": int(len(labels)),
+        "images": len(labels),
         "classes": len(charset),
         "imbalance_ratio": imbalance_ratio(counts),
         "min_class_count": int(counts.min()),

@@ -45,7 +45,7 @@ def main() -> None:
     tsne = TSNE(perplexity=min(cfg.tsne_perplexity, (len(z_style) - 1) / 3), random_state=cfg.seed, init="pca")
     plots.scatter(tsne.fit_transform(z_style), labels, PLOTS / "tsne_style.png",
                   f"t-SNE of z_style, {len(chosen)} writers (colour = writer)", "", "", legend=False)
-    write_json("metrics/cluster.json", {"writers": len(chosen), "images": int(len(labels)),
+    write_json("metrics/cluster.json", {"writers": len(chosen), "images": len(labels),
                                         "per_writer_mean": cfg.per_writer_mean, "rows": rows,
                                         "ami_ratio_style_vs_pixels_kmeans": metrics.r(ratio)})
     print(f"cluster: {len(chosen)} writers, K-Means AMI z_style / raw = {ratio:.2f}")

@@ -36,7 +36,7 @@ def _build(dataset: str, names: list[str], charset: str, size: int, sources: dic
     problems += [(n, "name not UTF-8 in zip", "") for n in scan.non_utf8_names]
     problems += [(reason, "skipped", str(n)) for reason, n in scan.skipped.items()]
     summary = {
-        "images": int(len(data["labels"])),
+        "images": len(data["labels"]),
         "failed": len(report.failed),
         "resized": len(report.resized),
         "empty_classes": len(scan.empty_classes),

@@ -30,7 +30,7 @@ def _split(name: str, group_by: str, strata_field: str, cfg) -> dict:
     for k, part in enumerate(SPLITS):
         rows = select(data, split == k)
         save_npz(OUT / f"{name}_{part}.npz", **rows)
-        summary[part] = {"images": int(len(rows["labels"])),
+        summary[part] = {"images": len(rows["labels"]),
                          "by_domain": dict(sorted(Counter(rows["domains"].tolist()).items()))}
         writers[part] = set(rows["writers"][rows["domains"] == "strokes"].tolist())
     summary["strokes_writers"] = {part: len(w) for part, w in writers.items()}

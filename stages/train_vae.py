@@ -52,7 +52,7 @@ def main() -> None:
                           cfg.variant, cfg.epochs, PLOTS / "train_log.csv", WORK)
     scores = writers.evaluate(model, cfg.seed, tr, te)
     scores.update({"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
-                   "writers": int(len(tr["names"]))})
+                   "writers": len(tr["names"])})
     for part in ("encoder", "decoder"):
         with atomic_path(MODEL / f"{part}.h5", suffix=".h5") as tmp:
             getattr(model, part).save(tmp)

@@ -12,6 +12,7 @@ page is served from two folders (the web/ sources and a model fixture mounted at
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -54,8 +56,12 @@ def serve_static(mounts: dict[str, Path]) -> Iterator[StaticSite]:
     site = StaticSite(url="")
 
     class Handler(SimpleHTTPRequestHandler):
-        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                          ".wasm": "application/wasm", ".json": "application/json"}
+        extensions_map: ClassVar[dict[str, str]] = {
+            **SimpleHTTPRequestHandler.extensions_map,
+            ".js": "text/javascript",
+            ".wasm": "application/wasm",
+            ".json": "application/json",
+        }
 
         def translate_path(self, path: str) -> str:
             url_path = unquote(urlsplit(path).path)
@@ -120,9 +126,11 @@ class Tab:
 
 
 @contextlib.contextmanager
-def open_tab(browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1100, 760)) -> Iterator[Tab]:
+def open_tab(browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1100, 760),
+             **context_options) -> Iterator[Tab]:
     """Open url in a fresh context (own storage, given navigator.language) and record its traffic."""
-    context = browser.new_context(locale=locale, viewport={"width": viewport[0], "height": viewport[1]})
+    context = browser.new_context(locale=locale, viewport={"width": viewport[0], "height": viewport[1]},
+                                  **context_options)
     tab = Tab(page=context.new_page())
     context.on("request", lambda request: tab.requests.append(request.url))
     tab.page.on("pageerror", lambda error: tab.page_errors.append(str(error)))
@@ -136,11 +144,33 @@ def open_tab(browser, url: str, locale: str = "en-US", viewport: tuple[int, int]
 
 def draw_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[float, float]]],
                  step: float = 12.0) -> None:
-    """Draw polylines with the real mouse (down, moves every ``step`` CSS pixels, up), one per stroke.
+    """Draw polylines with the real mouse (down, a move every ``step`` CSS pixels, up), one per stroke.
 
     Points are in the canvas's own pixel coordinates (its width/height attributes), mapped through
     its on-screen content box, so the test does not care how CSS sizes the canvas.
     """
+    for points in _on_screen(page, canvas_selector, strokes):
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            page.mouse.move(x1, y1, steps=max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step)))
+        page.mouse.up()
+
+
+def touch_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+    """The same with one finger, as real touch input (CDP Input.dispatchTouchEvent; needs has_touch)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        for points in _on_screen(page, canvas_selector, strokes):
+            for kind, (x, y) in [("touchStart", points[0]), *(("touchMove", p) for p in points[1:])]:
+                cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
+
+
+def _on_screen(page, canvas_selector: str, strokes) -> list[list[tuple[float, float]]]:
+    """Canvas-pixel polylines -> viewport CSS-pixel polylines, after scrolling the canvas into view."""
     locator = page.locator(canvas_selector)
     locator.scroll_into_view_if_needed()
     box = locator.evaluate(
@@ -148,11 +178,4 @@ def draw_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[fl
                   return {x: r.left + c.clientLeft, y: r.top + c.clientTop,
                           sx: c.clientWidth / c.width, sy: c.clientHeight / c.height}; }"""
     )
-    for stroke in strokes:
-        points = [(box["x"] + x * box["sx"], box["y"] + y * box["sy"]) for x, y in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-            page.mouse.move(x1, y1, steps=max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step)))
-        page.mouse.up()
-
+    return [[(box["x"] + x * box["sx"], box["y"] + y * box["sy"]) for x, y in stroke] for stroke in strokes]

@@ -18,21 +18,33 @@ from kakite import preprocess
 from kakite.errors import NoInkError
 from kakite.images import composite_over_white, decode_gray
 from tests import image_fixtures
-from tests.browser import draw_strokes, launch_chromium, open_tab, serve_static
+from tests.browser import draw_strokes, launch_chromium, open_tab, serve_static, touch_strokes
 from tests.conftest import REPO
 from tests.web_model_fixture import WebModel, build
 
 pytestmark = pytest.mark.browser
 
 WEB = REPO / "web"
+
+
+def smooth(polyline: list[tuple[float, float]], rounds: int = 3) -> list[tuple[float, float]]:
+    """Chaikin corner cutting: a hand-like curve through a few control points, ends kept."""
+    points = np.asarray(polyline, dtype=float)
+    for _ in range(rounds):
+        cuts = np.stack([0.75 * points[:-1] + 0.25 * points[1:], 0.25 * points[:-1] + 0.75 * points[1:]], axis=1)
+        points = np.concatenate([points[:1], cuts.reshape(-1, 2), points[-1:]])
+    return [(float(x), float(y)) for x, y in points]
+
+
 # Pad coordinates (the canvases' own pixels): an あ on the 480-px pad, a 2 on the 336-px digit pad.
 HIRAGANA_A = [
-    [(110, 150), (365, 132)],
-    [(228, 70), (238, 200), (252, 330), (268, 425)],
-    [(335, 225), (290, 300), (220, 370), (160, 410), (125, 380), (140, 320), (230, 280), (320, 275),
-     (385, 320), (385, 390), (330, 430)],
+    smooth([(110, 152), (240, 140), (365, 128)]),
+    smooth([(226, 68), (234, 200), (250, 330), (268, 428)]),
+    smooth([(335, 222), (290, 300), (215, 372), (150, 410), (122, 370), (160, 312), (250, 282), (330, 282),
+            (388, 325), (382, 395), (322, 432)]),
 ]
-DIGIT_TWO = [[(95, 115), (135, 72), (200, 62), (250, 100), (246, 160), (170, 230), (92, 284), (262, 278)]]
+DIGIT_TWO = [smooth([(92, 118), (130, 70), (205, 58), (252, 98), (244, 162), (168, 232), (90, 286), (176, 280),
+                     (262, 278)])]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,8 +73,14 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def site(web_model: WebModel):
-    with serve_static({"": WEB, "model": web_model.model_dir}) as served:
+def test_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Raw arrays for the page to fetch from /test-data/ (a big image is slow to pass through evaluate)."""
+    return tmp_path_factory.mktemp("test_data")
+
+
+@pytest.fixture(scope="module")
+def site(web_model: WebModel, test_data: Path):
+    with serve_static({"": WEB, "model": web_model.model_dir, "test-data": test_data}) as served:
         yield served
 
 
@@ -90,20 +108,22 @@ def canvas_pixels(page, selector: str) -> list[np.ndarray]:
     return [np.frombuffer(base64.b64decode(data), np.uint8).reshape(h, w, 4)[..., 0] for data, w, h in raw]
 
 
-def test_preprocess_js_matches_python(tab):
+def test_preprocess_js_matches_python(tab, test_data):
     fixtures = {**image_fixtures.GRAY_FIXTURES, **image_fixtures.NO_INK_FIXTURES,
                 "two_by_two": lambda: np.array([[255, 0], [255, 255]], np.uint8)}
     grays = {name: make() for name, make in fixtures.items()}
+    for name, gray in grays.items():
+        (test_data / f"{name}.gray").write_bytes(gray.tobytes())
     for spec in (preprocess.HIRAGANA, preprocess.DIGITS):
         outputs = tab.page.evaluate(
             """async ([cases, spec]) => {
                 const m = await import(new URL('preprocess.js', location.href));
-                const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-                return cases.map(([data, w, h]) => {
-                    const out = m.toModelInput(bytes(data), w, h, spec);
+                return Promise.all(cases.map(async ([name, w, h]) => {
+                    const gray = new Uint8Array(await (await fetch(`test-data/${name}.gray`)).arrayBuffer());
+                    const out = m.toModelInput(gray, w, h, spec);
                     return out && btoa(String.fromCharCode(...new Uint8Array(out.buffer)));
-                }); }""",
-            [[[b64(g), g.shape[1], g.shape[0]] for g in grays.values()], preprocess.spec_constants(spec)],
+                })); }""",
+            [[[name, g.shape[1], g.shape[0]] for name, g in grays.items()], preprocess.spec_constants(spec)],
         )
         for (name, gray), out in zip(grays.items(), outputs, strict=True):
             try:
@@ -162,6 +182,7 @@ def test_live_top5_undo_and_clear(tab):
     draw_strokes(page, "#pad", HIRAGANA_A)
     page.evaluate("window.kakite.idle()")  # the debounced live prediction, no explicit call
     three_strokes = page.evaluate("window.kakite.lastResult")
+    tensors = page.evaluate("tf.memory().numTensors")
     assert len(tab_labels(page)) == 5 and not page.locator("#no-character").is_visible()
     assert len(three_strokes["probs"]) == 73 and abs(sum(three_strokes["probs"]) - 1) < 1e-4
 
@@ -176,6 +197,20 @@ def test_live_top5_undo_and_clear(tab):
     page.evaluate("window.kakite.idle()")
     assert page.evaluate("window.kakite.lastResult") == {"probs": None, "top": [], "input": None}
     assert page.locator("#no-character").is_visible() and tab_labels(page) == []
+    assert page.evaluate("tf.memory().numTensors") == tensors  # inference leaks no tensors
+
+
+def test_touch_draws_like_the_mouse(browser, site):
+    """Pointer Events make the pad input-agnostic: a finger gives the same strokes as the mouse."""
+    results = {}
+    for touch in (False, True):
+        with open_tab(browser, site.url + "/", has_touch=touch) as tab:
+            assert tab.page.evaluate("window.kakite.ready")["error"] is None
+            (touch_strokes if touch else draw_strokes)(tab.page, "#pad", HIRAGANA_A)
+            results[touch] = tab.page.evaluate("window.kakite.predictCanvas()")
+            assert tab.page_errors == []
+    assert results[True]["probs"] is not None
+    assert np.abs(np.array(results[True]["probs"]) - results[False]["probs"]).max() < 1e-3
 
 
 def test_style_explorer_decodes_ten_digits_in_the_drawn_style(tab, web_model, keras_models):
@@ -261,10 +296,12 @@ def test_broken_recognizer_leaves_the_explorer_working(browser, web_model, tmp_p
         assert tab.page_errors == []
 
 
-def test_screenshots_of_both_views_in_both_languages(browser, site, tmp_path):
+def test_screenshots_of_both_views_in_both_languages(browser, web_model, tmp_path):
+    """Also the README's pictures: KAKITE_SCREENSHOT_MODEL=web/model shoots the real exported model."""
     artifacts = Path(os.environ.get("KAKITE_ARTIFACTS") or tmp_path)
     artifacts.mkdir(parents=True, exist_ok=True)
-    with open_tab(browser, site.url + "/", locale="ja-JP") as tab:
+    model_dir = Path(os.environ.get("KAKITE_SCREENSHOT_MODEL") or web_model.model_dir)
+    with serve_static({"": WEB, "model": model_dir}) as site, open_tab(browser, site.url + "/", locale="ja-JP") as tab:
         page = tab.page
         assert page.evaluate("window.kakite.ready")["error"] is None
         assert page.evaluate("document.documentElement.lang") == "ja"  # default from navigator.language
@@ -280,6 +317,7 @@ def test_screenshots_of_both_views_in_both_languages(browser, site, tmp_path):
             for view in ("recognizer", "explorer"):
                 page.click(f"#tab-{view}")
                 page.evaluate("window.kakite.idle()")
+                page.mouse.move(0, 0)  # no hover highlight in the picture
                 shots.append(artifacts / f"{view}_{lang}.png")
                 page.screenshot(path=shots[-1], full_page=True)
         assert page.evaluate("localStorage.getItem('kakite.language')") == "en"  # the toggle is remembered

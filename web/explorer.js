@@ -16,7 +16,7 @@ export class StyleExplorer {
     this.pad = pad;
     this.model = styleModel;
     this.onError = onError;
-    this.zStyle = new Float32Array(styleModel.zStyle); // the average style until a digit is drawn
+    this.zStyle = new Float32Array(styleModel.styleDims); // zeros: the average style, until a digit is drawn
     this.mine = null; // the drawn digit's own style, for "back to my style"
     this.digit = null;
     this.padChanged = true;
@@ -48,7 +48,7 @@ export class StyleExplorer {
         const { zStyle, digit } = await this.model.encode(rgba, width, height);
         this.mine = zStyle;
         this.digit = digit;
-        this.zStyle = new Float32Array(zStyle || this.model.zStyle);
+        this.zStyle = new Float32Array(zStyle || this.model.styleDims);
       }
       const images = await this.model.decodeDigits(this.zStyle);
       const size = this.model.size;
@@ -101,7 +101,8 @@ export class StyleExplorer {
 
   /** Text and slider positions from the current state, in the current language. */
   showText() {
-    $('explorer-reading').textContent = this.digit === null ? i18n.t('noDigit') : i18n.t('readAs', { digit: this.digit });
+    const reading = this.digit === null ? i18n.t('noDigit') : i18n.t('readAs', { digit: this.digit });
+    $('explorer-reading').textContent = reading;
     $('explorer-reset').disabled = !this.mine;
     this.sliders.forEach(({ name, input, value }, k) => {
       name.textContent = i18n.t('styleDim', { n: k + 1 });

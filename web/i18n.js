@@ -19,7 +19,7 @@ const STRINGS = {
     backend: 'TF.js backend: {name}',
     loadError: 'The model could not be loaded: {message}',
     loadHint: 'Build it with “dvc repro” (stage export_tfjs), then run “make serve”.',
-    tfMissing: 'TensorFlow.js is missing from web/vendor/: run “make web-vendor”.',
+    vendorHint: 'TensorFlow.js is vendored into web/vendor/ by “make web-vendor”: run it, then reload.',
     runError: 'Inference failed: {message}',
     explorerIntro: 'The encoder reads your writing style (z_style) from one digit; the decoder then writes ' +
       'all ten digits in that style. The sliders move the first style dimensions.',
@@ -47,7 +47,7 @@ const STRINGS = {
     backend: 'TF.js バックエンド: {name}',
     loadError: 'モデルを読み込めませんでした: {message}',
     loadHint: '「dvc repro」（export_tfjs ステージ）でモデルを作り、「make serve」を実行してください。',
-    tfMissing: 'web/vendor/ に TensorFlow.js がありません。「make web-vendor」を実行してください。',
+    vendorHint: 'TensorFlow.js は「make web-vendor」で web/vendor/ に置かれます。実行してから再読み込みしてください。',
     runError: '推論に失敗しました: {message}',
     explorerIntro: 'エンコーダが数字1文字から書き癖（z_style）を読み取り、デコーダがその書き癖で0〜9を書きます。' +
       'スライダーで書き癖の最初の次元を動かせます。',

@@ -35,10 +35,12 @@ export async function loadModels(baseUrl, onProgress) {
   const meta = await fetchJSON(new URL('meta.json', baseUrl));
   const names = ['cnn', 'vae_encoder', 'vae_decoder'];
   const fractions = names.map(() => 0);
-  const loaded = await Promise.allSettled(names.map((name, i) => loadLayers(new URL(`${name}/model.json`, baseUrl), (f) => {
-    fractions[i] = f;
+  const progress = (i) => (fraction) => {
+    fractions[i] = fraction;
     onProgress(fractions.reduce((a, b) => a + b, 0) / names.length);
-  })));
+  };
+  const loaded = await Promise.allSettled(
+    names.map((name, i) => loadLayers(new URL(`${name}/model.json`, baseUrl), progress(i))));
   const [cnn, encoder, decoder] = loaded;
   const build = (make, ...parts) => {
     const failed = parts.find((part) => part.status === 'rejected');
@@ -97,7 +99,8 @@ async function readOutputs(fn) {
 function inputSize(model, spec, name) {
   const [, height, width, channels] = model.inputs[0].shape;
   if (height !== width || channels !== 1 || height !== spec.size) {
-    throw new Error(`${name} input shape [${model.inputs[0].shape}] does not match meta.json preprocess size ${spec.size}`);
+    throw new Error(`${name} input shape [${model.inputs[0].shape}] does not match ` +
+      `meta.json preprocess size ${spec.size}`);
   }
   return height;
 }
@@ -119,7 +122,8 @@ export class Recognizer {
   async recognize(rgba, width, height) {
     const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
     if (!input) return { input: null, probs: null };
-    const [probs] = await readOutputs(() => this.model.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
+    const [probs] = await readOutputs(
+      () => this.model.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
     return { input, probs };
   }
 }
@@ -139,14 +143,14 @@ export class StyleModel {
     this.spec = checkSpec(meta.preprocess && meta.preprocess.digits, 'digits');
     this.size = inputSize(encoder, this.spec, 'vae_encoder');
     const vae = meta.vae || {};
-    this.zContent = vae.z_content;
-    this.zStyle = vae.z_style;
+    this.contentDims = vae.z_content;
+    this.styleDims = vae.z_style;
     this.contentMeans = vae.content_means;
     this.styleRange = vae.style_range;
     const [contentIn, styleIn] = decoder.inputs.map((input) => input.shape[1]);
-    if (encoder.outputs.length !== 4 || decoder.inputs.length !== 2 || contentIn !== this.zContent ||
-        styleIn !== this.zStyle || !Array.isArray(this.contentMeans) || this.contentMeans.length !== 10 ||
-        !Array.isArray(this.styleRange) || this.styleRange.length !== this.zStyle) {
+    if (encoder.outputs.length !== 4 || decoder.inputs.length !== 2 || contentIn !== this.contentDims ||
+        styleIn !== this.styleDims || !Array.isArray(this.contentMeans) || this.contentMeans.length !== 10 ||
+        !Array.isArray(this.styleRange) || this.styleRange.length !== this.styleDims) {
       throw new Error('meta.json vae: z_content, z_style, content_means or style_range do not fit the VAE models');
     }
   }
@@ -166,8 +170,8 @@ export class StyleModel {
   /** zStyle -> ten Float32Array(size * size) images, digit d decoded from content_means[d]. */
   async decodeDigits(zStyle) {
     const [images] = await readOutputs(() => this.decoder.predict([
-      tf().tensor2d(this.contentMeans, [10, this.zContent]),
-      tf().tensor2d(Array.from({ length: 10 }, () => Array.from(zStyle)), [10, this.zStyle]),
+      tf().tensor2d(this.contentMeans, [10, this.contentDims]),
+      tf().tensor2d(Array.from({ length: 10 }, () => Array.from(zStyle)), [10, this.styleDims]),
     ]));
     const pixels = this.size * this.size;
     return Array.from({ length: 10 }, (_, d) => images.slice(d * pixels, (d + 1) * pixels));

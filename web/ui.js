@@ -149,25 +149,27 @@ class RecognizerView {
     $('model-input-caption').textContent = i18n.t('modelInput', { size: this.recognizer.size });
     if (!this.result) return;
     const ctx = this.preview.getContext('2d');
-    ctx.clearRect(0, 0, this.preview.width, this.preview.height);
-    if (this.result.input) ctx.putImageData(new ImageData(toRGBA(this.result.input), this.recognizer.size, this.recognizer.size), 0, 0);
-    const list = $('candidates');
-    list.replaceChildren(...this.result.top.map(({ label, p }) => {
-      const item = document.createElement('li');
-      const char = document.createElement('span');
-      char.className = 'char';
-      char.textContent = label;
-      const bar = document.createElement('span');
-      bar.className = 'bar';
-      bar.style.setProperty('--p', p.toFixed(4));
-      const percent = document.createElement('span');
-      percent.className = 'percent';
-      percent.textContent = `${(100 * p).toFixed(1)}%`;
-      item.append(char, bar, percent);
-      return item;
-    }));
+    const size = this.recognizer.size;
+    ctx.clearRect(0, 0, size, size);
+    if (this.result.input) ctx.putImageData(new ImageData(toRGBA(this.result.input), size, size), 0, 0);
+    $('candidates').replaceChildren(...this.result.top.map(candidateItem));
     $('no-character').hidden = this.result.probs !== null;
   }
+}
+
+/** One row of the top-5 list: the character, a probability bar, the percentage. */
+function candidateItem({ label, p }) {
+  const item = document.createElement('li');
+  const texts = { char: label, bar: '', percent: `${(100 * p).toFixed(1)}%` };
+  const parts = Object.entries(texts).map(([name, text]) => {
+    const part = document.createElement('span');
+    part.className = name;
+    part.textContent = text;
+    return part;
+  });
+  parts[1].style.setProperty('--p', p.toFixed(4));
+  item.append(...parts);
+  return item;
 }
 
 function showTab(name) {
@@ -193,9 +195,9 @@ const status = {
 };
 
 /** A view that cannot work: its panel shows why and how to fix it, in the current language. */
-function viewError(id, message) {
+function viewError(id, message, hintKey = 'loadHint') {
   const render = () => {
-    $(id).replaceChildren(...[i18n.t('loadError', { message }), i18n.t('loadHint')].map((text) => {
+    $(id).replaceChildren(...[i18n.t('loadError', { message }), i18n.t(hintKey)].map((text) => {
       const line = document.createElement('p');
       line.textContent = text;
       return line;
@@ -229,11 +231,12 @@ async function boot() {
     $(`${name}-clear`).addEventListener('click', () => pad.clear());
   }
 
-  if (!globalThis.tf) throw new Error(i18n.t('tfMissing'));
+  if (!globalThis.tf) throw new Error('vendor/tf.min.js did not load');
   status.set('loading', { percent: 0 });
   const requested = new URLSearchParams(location.search).get('backend');
   const backend = await startBackend(WASM_DIR, BACKENDS.includes(requested) ? [requested] : BACKENDS);
-  const models = await loadModels(MODEL_BASE, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) }));
+  const models = await loadModels(
+    MODEL_BASE, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) }));
   status.set('backend', { name: backend });
 
   const failures = [];
@@ -259,7 +262,8 @@ async function boot() {
 const ready = boot().catch((err) => {
   const message = err.message || String(err);
   status.set('loadError', { message }, true);
-  for (const id of ['recognizer-error', 'explorer-error']) viewError(id, message);
+  const hint = globalThis.tf ? 'loadHint' : 'vendorHint';
+  for (const id of ['recognizer-error', 'explorer-error']) viewError(id, message, hint);
   return { backend: null, error: message };
 });
 

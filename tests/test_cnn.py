@@ -1,0 +1,102 @@
+"""The recognisers: exact sizes, a proper softmax, they learn, and TF.js can convert them."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from kakite.models.cnn import SEED_ADADELTA_LEARNING_RATE, build_kakite_cnn, build_seed_cnn, compile_kakite
+from tests.dataset_fixtures import draw_digit
+
+# tensorflowjs imports tensorflow_decision_forests, whose welcome banner needs IPython unless disabled.
+os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+
+
+def conv_params(k: int, c_in: int, c_out: int, bias: bool = True) -> int:
+    return k * k * c_in * c_out + (c_out if bias else 0)
+
+
+def dense_params(n_in: int, n_out: int) -> int:
+    return n_in * n_out + n_out
+
+
+def test_seed_cnn_has_the_seed_articles_exact_size_and_optimizer():
+    model = build_seed_cnn(n_classes=73, size=48)
+    # 48 -> conv3 46 -> conv3 44 -> pool 22; Flatten 22 * 22 * 64 = 30,976 values into Dense(128).
+    expected = conv_params(3, 1, 32) + conv_params(3, 32, 64) + dense_params(22 * 22 * 64, 128) + dense_params(128, 73)
+    assert expected == 3_993_289
+    assert model.count_params() == expected
+    config = model.optimizer.get_config()
+    assert config["name"] == "Adadelta"
+    assert config["learning_rate"] == pytest.approx(SEED_ADADELTA_LEARNING_RATE) == 1.0
+
+
+def test_kakite_cnn_is_small_and_its_size_is_the_documented_one():
+    model = build_kakite_cnn(n_classes=73, size=48, filters=[24, 48, 96], dense=128, dropout=0.3)
+    widths = [1, 24, 24, 48, 48, 96, 96]
+    convs = sum(conv_params(3, a, b, bias=False) for a, b in zip(widths, widths[1:], strict=False))
+    batch_norm = 4 * sum(widths[1:])  # gamma, beta, moving mean, moving variance
+    expected = convs + batch_norm + dense_params(96, 128) + dense_params(128, 73)
+    assert model.count_params() == expected == 184_097
+    assert 100_000 <= expected <= 300_000
+
+
+def test_outputs_are_probabilities_for_any_input_size():
+    rng = np.random.default_rng(0)
+    for size in (28, 48):
+        model = build_kakite_cnn(n_classes=5, size=size, filters=[8, 16], dense=0, dropout=0.0)
+        x = rng.random((3, size, size, 1), dtype=np.float32)
+        probs = model.predict(x, verbose=0)
+        assert probs.shape == (3, 5)
+        assert np.all(probs >= 0)
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def shifted_digits(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Seven-segment digits 0-4, ink = 1, each shifted by up to 2 pixels."""
+    labels = rng.integers(0, 5, n)
+    images = np.stack([np.roll(draw_digit(str(d)), rng.integers(-2, 3, 2), axis=(0, 1)) for d in labels])
+    return (images[..., None] / 255.0).astype(np.float32), labels
+
+
+def test_a_tiny_kakite_cnn_learns_a_tiny_dataset():
+    keras.utils.set_random_seed(0)
+    x, y = shifted_digits(160, np.random.default_rng(1))
+    model = build_kakite_cnn(n_classes=5, size=28, filters=[8, 16], dense=32, dropout=0.0)
+    compile_kakite(model, learning_rate=0.01)
+    history = model.fit(x, y, batch_size=32, epochs=12, verbose=0).history
+    assert history["loss"][-1] < 0.3 * history["loss"][0]
+    assert history["accuracy"][-1] >= 0.95
+
+
+def check_tfjs_layers_model(out_dir) -> dict:
+    """A TF.js layers model (what loadLayersModel reads): Keras 2 topology, every weight shard present."""
+    manifest = json.loads((out_dir / "model.json").read_text())
+    assert manifest["format"] == "layers-model"
+    assert manifest["modelTopology"]["keras_version"].startswith("2.")  # tf_keras, not Keras 3
+    shards = [path for group in manifest["weightsManifest"] for path in group["paths"]]
+    assert shards and all((out_dir / path).stat().st_size > 0 for path in shards)
+    return manifest
+
+
+def test_both_cnns_convert_to_tfjs_from_h5_like_the_cli(tmp_path):
+    from tensorflowjs.converters import converter
+
+    for name, model in {
+        "kakite": build_kakite_cnn(n_classes=5, size=28, filters=[8, 16], dense=16, dropout=0.3),
+        "seed": build_seed_cnn(n_classes=5, size=28),
+    }.items():
+        h5 = tmp_path / f"{name}.h5"
+        model.save(h5)
+        # What `tensorflowjs_converter --input_format keras model.h5 out/` runs.
+        converter.dispatch_keras_h5_to_tfjs_layers_model_conversion(str(h5), str(tmp_path / name))
+        manifest = check_tfjs_layers_model(tmp_path / name)
+        layer_types = {layer["class_name"] for layer in manifest["modelTopology"]["model_config"]["config"]["layers"]}
+        assert layer_types <= {
+            "InputLayer", "Conv2D", "BatchNormalization", "Activation", "MaxPooling2D",
+            "GlobalAveragePooling2D", "Dense", "Dropout", "Flatten",
+        }

@@ -1,0 +1,60 @@
+"""The whole DVC DAG, end to end, on the tiny profile: repro, no-op repro, per-key invalidation, metrics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.pipeline import make_copy, run, set_params
+
+pytestmark = pytest.mark.slow
+
+STAGES = ("fetch", "grayscale", "audit", "split", "train_cnn", "train_vae", "cluster", "export_tfjs")
+METRICS = ("fetch", "grayscale", "audit", "split", "cnn", "vae", "cluster", "export")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = make_copy(tmp_path_factory.mktemp("tiny"))
+    run(["dvc", "repro"], repo)
+    return repo
+
+
+def test_every_stage_ran_and_wrote_its_metrics(repo):
+    for name in METRICS:
+        assert json.loads((repo / "metrics" / f"{name}.json").read_text()), name
+    cnn = json.loads((repo / "metrics/cnn.json").read_text())
+    assert set(cnn["kakite"]["by_domain"]) == {"typeset", "strokes", "handwriting_font"}
+    assert set(cnn["baselines"]) == {"seed", "typeset_only"}
+    assert 0.0 <= cnn["kakite"]["accuracy"] <= 1.0
+    assert (repo / "web/model/cnn/model.json").is_file() and (repo / "web/model/meta.json").is_file()
+    assert (repo / "data/models/cnn/model.h5").is_file()
+    for png in ("vae/experiment1_latents.png", "vae/experiment1_grid.png", "cluster/tsne_style.png"):
+        assert (repo / "metrics/plots" / png).stat().st_size > 1000, png
+
+
+def test_second_repro_is_a_no_op(repo):
+    out = run(["dvc", "repro"], repo).stdout
+    assert "Running stage" not in out
+    assert "up to date" in out.lower()
+
+
+def test_metrics_show_lists_every_stage(repo):
+    shown = run(["dvc", "metrics", "show", "--json"], repo).stdout
+    files = json.loads(shown)[""]["data"]
+    assert {f"metrics/{m}.json" for m in METRICS} <= set(files)
+
+
+def test_train_param_change_reruns_only_downstream_and_diff_shows_it(repo):
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first run"], repo)
+    set_params(repo, {"train_cnn": {"epochs": 2}})
+    dry = run(["dvc", "repro", "--dry"], repo).stdout
+    ran = {s for s in STAGES if f"Running stage '{s}'" in dry}
+    assert ran == {"train_cnn", "export_tfjs"}, dry
+    run(["dvc", "repro"], repo)
+    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo).stdout)
+    assert "metrics/cnn.json" in diff and diff["metrics/cnn.json"], diff
+    params = json.loads(run(["dvc", "params", "diff", "--json"], repo).stdout)
+    assert params["params.yaml"]["train_cnn.epochs"] == {"old": 1, "new": 2}
