@@ -85,9 +85,10 @@ def encode(args: argparse.Namespace) -> int:
     stylist = Stylist.load(Path(args.model))
     files, z_content, z_style, failed = [], [], [], 0
     for ok, x, problems in read_batches(list(iter_images(args.paths)), stylist.prepare):
-        for err in problems.values():
+        for path, err in problems.items():
             failed += 1
-            print(f"kakite: skipped {err}", file=sys.stderr)
+            print(f"kakite: skipped {path}: {err}" if isinstance(err, NoInkError) else f"kakite: skipped {err}",
+                  file=sys.stderr)
         if x is not None:
             zc, zs = stylist.encode(x)
             files += [str(p) for p in ok]

@@ -146,10 +146,7 @@ def _render_into(gray: np.ndarray, spec: Spec, out: np.ndarray) -> None:
 
 
 def _border_lower_median(gray: np.ndarray) -> int:
-    h, w = gray.shape
-    if h < 3 or w < 3:
-        border = gray.ravel()
-    else:
-        border = np.concatenate((gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]))
+    frame = (gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1])
+    border = gray.ravel() if min(gray.shape) < 3 else np.concatenate(frame)
     k = (border.size - 1) // 2
     return int(np.partition(border, k)[k])

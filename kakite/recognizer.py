@@ -15,7 +15,7 @@ import numpy as np
 
 from kakite import preprocess
 from kakite.atomic import atomic_path, write_json
-from kakite.errors import KakiteError
+from kakite.errors import ImageError, KakiteError
 
 MODEL_FILE, META_FILE = "model.h5", "meta.json"
 
@@ -37,6 +37,9 @@ class Recognizer:
         if not meta_path.is_file():
             raise KakiteError(f"{directory}: no trained model ({META_FILE} missing); run `dvc repro train_cnn`")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not {"labels", "recipe", "spec"} <= set(meta) or not (Path(directory) / MODEL_FILE).is_file():
+            raise KakiteError(f"{directory}: not a hiragana recognizer (needs {MODEL_FILE} and a meta.json "
+                              "with labels, recipe and spec)")
         import tf_keras as keras
 
         spec = preprocess.Spec(**meta["spec"]) if meta["recipe"] != "seed" else None
@@ -53,7 +56,13 @@ class Recognizer:
 
     def prepare(self, gray: np.ndarray) -> np.ndarray:
         """One grey image → the model's input (H, W); NoInkError for a blank image."""
-        return seed_input(gray) if self.spec is None else preprocess.to_model_input(gray, self.spec)
+        if self.spec is not None:
+            return preprocess.to_model_input(gray, self.spec)
+        expected = tuple(self.model.input_shape[1:3])
+        if gray.shape != expected:
+            raise ImageError(f"the seed recipe reads {expected[1]}x{expected[0]} images as they are, "
+                             f"got {gray.shape[1]}x{gray.shape[0]}")
+        return seed_input(gray)
 
     def prepare_batch(self, grays: np.ndarray) -> np.ndarray:
         if self.spec is None:

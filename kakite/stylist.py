@@ -34,6 +34,10 @@ class Stylist:
         import tf_keras as keras
 
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        needed = [Path(directory) / name for name in ("encoder.h5", "decoder.h5")]
+        if not {"spec", "content_means"} <= set(meta) or not all(p.is_file() for p in needed):
+            raise KakiteError(f"{directory}: not a style VAE (needs encoder.h5, decoder.h5 and a meta.json "
+                              "with spec and content_means)")
         load = lambda name: keras.models.load_model(Path(directory) / name, compile=False)  # noqa: E731
         return cls(load("encoder.h5"), load("decoder.h5"), preprocess.Spec(**meta["spec"]),
                    np.asarray(meta["content_means"], dtype=np.float32))

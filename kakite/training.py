@@ -1,12 +1,13 @@
 """Training machinery shared by train_cnn and train_vae: strategy, batches, epoch log, checkpoints, resume.
 
-The resume contract: everything random in epoch e is a function of (seed, e) alone. The batch order
-and the augmentation come from numpy generators seeded with (seed, e[, batch]); the TF random ops
-(dropout, VAE sampling) come from the TF global seed, which is reset to a value derived from (seed, e)
-at the start of every epoch, with the train step re-traced so its random kernels start afresh. A run
-killed after epoch k and resumed from its checkpoint therefore replays epochs k+1... as the
-uninterrupted run did. On CPU the two agree to float rounding (multi-threaded reductions may sum in
-a different order); tests/test_training.py states the tolerance.
+The resume contract: everything random in epoch e is a function of (seed, e) alone. Batch order and
+augmentation come from numpy generators seeded with (seed, e[, batch]). At the start of every epoch
+the TF global seed is reset from (seed, e); a model that owns its random state (the VAE) reseeds it,
+and a model with Keras random layers (dropout) has its train step re-traced so their stateful
+kernels restart. A run killed in epoch k+1 and resumed from the checkpoint of epoch k therefore
+replays epochs k+1... exactly as the uninterrupted run did; tests/test_training.py checks it.
+Under MultiWorkerMirroredStrategy every worker would write the same checkpoint directory: give
+each worker its own (only the chief's matters).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from kakite.errors import ParamsError
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 CHECKPOINT_PREFIX = "epoch-"
 LOG_DECIMALS = 5
+RANDOM_LAYER = keras.__internal__.layers.BaseRandomLayer  # Dropout, GaussianNoise, ...: stateful TF random ops
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -204,19 +206,28 @@ class TrainState:
 
 
 class _EpochSeeder(keras.callbacks.Callback):
-    """Reset the TF seed from (seed, epoch) and re-trace the train step, so dropout and sampling in
-    epoch e do not depend on how many steps ran before it in this process."""
+    """Make epoch e's TF randomness a function of (seed, e), however many steps ran before it.
+
+    A model that owns its random state (a `reseed(seed)` method, like the VAE's generator) reseeds
+    it. Otherwise Keras's random layers (dropout) draw from stateful kernels that only restart when
+    the train step is re-traced, so it is re-traced after the global seed is reset (a few seconds
+    per epoch on 2 cores; skipped for models without random layers).
+    """
 
     def __init__(self, seed: int) -> None:
         super().__init__()
         self.seed = seed
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        keras.utils.set_random_seed(epoch_seed(self.seed, epoch))
-        self.model.make_train_function(force=True)
+        seed = epoch_seed(self.seed, epoch)
+        keras.utils.set_random_seed(seed)
+        if hasattr(self.model, "reseed"):
+            self.model.reseed(seed)
+        elif any(isinstance(layer, RANDOM_LAYER) for layer in self.model.submodules):
+            self.model.make_train_function(force=True)
 
 
-class _Checkpointer(keras.callbacks.Callback):
+class _StopAndCheckpoint(keras.callbacks.Callback):
     """Early-stopping bookkeeping, then an atomic checkpoint of weights, optimizer and TrainState."""
 
     def __init__(
@@ -265,8 +276,8 @@ def fit_resumable(
     The model must be built and compiled. A checkpoint whose seed or `config` (e.g. the params block)
     differs from this call's is stale and is discarded. With `patience`, training stops after that many
     epochs without a better `monitor` and the best weights are restored at the end. Returns the
-    history of all epochs, resumed ones included (the epoch log's rows). The checkpoint is removed at the end only if
-    `delete_checkpoint`.
+    history of all epochs, resumed ones included (the epoch log's rows). The checkpoint is removed at
+    the end only if `delete_checkpoint`.
     """
     config = json.loads(json.dumps(dict(config or {})))  # tuples -> lists, as the JSON state holds them
     state, best_weights = TrainState(seed=seed, config=config), None
@@ -281,9 +292,10 @@ def fit_resumable(
                 remove_checkpoints(directory)
     log = EpochLog(log_path, rows=state.history)
     log.write()  # the resumed rows: the file may be gone (dvc repro removes outputs) or hold a lost epoch
-    checkpointer = _Checkpointer(state, log, directory, monitor, patience)
+    checkpointer = _StopAndCheckpoint(state, log, directory, monitor, patience)
     checkpointer.best_weights = best_weights
     if state.epoch < epochs and not state.stopped:
+        _build_optimizer(model)  # slots made now, not inside the first step (which would trace it twice)
         train.set_epoch(state.epoch)
         model.fit(
             train,
@@ -352,16 +364,21 @@ def load_checkpoint(path: str | os.PathLike, model: keras.Model) -> tuple[TrainS
     path = Path(path)
     state = TrainState(**json.loads((path / "state.json").read_text()))
     model.set_weights(_load_arrays(path / "model.npz"))
-    optimizer = model.optimizer
-    with model.distribute_strategy.scope():
-        optimizer.build(model.trainable_variables)
+    optimizer = _build_optimizer(model)
     saved = _load_arrays(path / "optimizer.npz")
     if len(saved) != len(optimizer.variables):
-        raise ValueError(f"{path}: optimizer state has {len(saved)} arrays, the model's optimizer {len(optimizer.variables)}")
+        raise ValueError(f"{path}: the checkpoint holds {len(saved)} optimizer arrays, the optimizer has "
+                         f"{len(optimizer.variables)}")
     for variable, value in zip(optimizer.variables, saved, strict=True):
         variable.assign(value)
     best = _load_arrays(path / "best.npz") if (path / "best.npz").is_file() else None
     return state, best
+
+
+def _build_optimizer(model: keras.Model) -> keras.optimizers.Optimizer:
+    with model.distribute_strategy.scope():
+        model.optimizer.build(model.trainable_variables)
+    return model.optimizer
 
 
 def _save_arrays(path: Path, arrays: list[np.ndarray]) -> None:

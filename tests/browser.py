@@ -12,7 +12,6 @@ page is served from two folders (the web/ sources and a model fixture mounted at
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 import tempfile
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -144,24 +144,26 @@ def open_tab(browser, url: str, locale: str = "en-US", viewport: tuple[int, int]
 
 def draw_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[float, float]]],
                  step: float = 12.0) -> None:
-    """Draw polylines with the real mouse (down, a move every ``step`` CSS pixels, up), one per stroke.
+    """Draw polylines with the real mouse: down, a move every ``step`` CSS pixels along the line, up.
 
     Points are in the canvas's own pixel coordinates (its width/height attributes), mapped through
-    its on-screen content box, so the test does not care how CSS sizes the canvas.
+    its on-screen content box, so the test does not care how CSS sizes the canvas. Each event costs
+    about a frame in headless Chromium, hence the coarse default step.
     """
-    for points in _on_screen(page, canvas_selector, strokes):
+    for points in _on_screen(page, canvas_selector, strokes, step):
         page.mouse.move(*points[0])
         page.mouse.down()
-        for (x0, y0), (x1, y1) in itertools.pairwise(points):
-            page.mouse.move(x1, y1, steps=max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step)))
+        for point in points[1:]:
+            page.mouse.move(*point)
         page.mouse.up()
 
 
-def touch_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+def touch_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[float, float]]],
+                  step: float = 12.0) -> None:
     """The same with one finger, as real touch input (CDP Input.dispatchTouchEvent; needs has_touch)."""
     cdp = page.context.new_cdp_session(page)
     try:
-        for points in _on_screen(page, canvas_selector, strokes):
+        for points in _on_screen(page, canvas_selector, strokes, step):
             for kind, (x, y) in [("touchStart", points[0]), *(("touchMove", p) for p in points[1:])]:
                 cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
             cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
@@ -169,8 +171,8 @@ def touch_strokes(page, canvas_selector: str, strokes: Sequence[Sequence[tuple[f
         cdp.detach()
 
 
-def _on_screen(page, canvas_selector: str, strokes) -> list[list[tuple[float, float]]]:
-    """Canvas-pixel polylines -> viewport CSS-pixel polylines, after scrolling the canvas into view."""
+def _on_screen(page, canvas_selector: str, strokes, step: float) -> list[list[tuple[float, float]]]:
+    """Canvas-pixel polylines -> viewport polylines resampled every ``step`` CSS pixels (ends kept)."""
     locator = page.locator(canvas_selector)
     locator.scroll_into_view_if_needed()
     box = locator.evaluate(
@@ -178,4 +180,11 @@ def _on_screen(page, canvas_selector: str, strokes) -> list[list[tuple[float, fl
                   return {x: r.left + c.clientLeft, y: r.top + c.clientTop,
                           sx: c.clientWidth / c.width, sy: c.clientHeight / c.height}; }"""
     )
-    return [[(box["x"] + x * box["sx"], box["y"] + y * box["sy"]) for x, y in stroke] for stroke in strokes]
+    screen = []
+    for stroke in strokes:
+        points = np.array([(box["x"] + x * box["sx"], box["y"] + y * box["sy"]) for x, y in stroke])
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        stops = np.linspace(0.0, along[-1], max(2, math.ceil(along[-1] / step) + 1))
+        resampled = np.stack([np.interp(stops, along, points[:, 0]), np.interp(stops, along, points[:, 1])], axis=1)
+        screen.append([(float(x), float(y)) for x, y in resampled])
+    return screen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 
@@ -38,7 +39,7 @@ def test_seed_cnn_has_the_seed_articles_exact_size_and_optimizer():
 def test_kakite_cnn_is_small_and_its_size_is_the_documented_one():
     model = build_kakite_cnn(n_classes=73, size=48, filters=[24, 48, 96], dense=128, dropout=0.3)
     widths = [1, 24, 24, 48, 48, 96, 96]
-    convs = sum(conv_params(3, a, b, bias=False) for a, b in zip(widths, widths[1:], strict=False))
+    convs = sum(conv_params(3, a, b, bias=False) for a, b in itertools.pairwise(widths))
     batch_norm = 4 * sum(widths[1:])  # gamma, beta, moving mean, moving variance
     expected = convs + batch_norm + dense_params(96, 128) + dense_params(128, 73)
     assert model.count_params() == expected == 184_097

@@ -58,9 +58,7 @@ def test_browser_canvas_with_ink_only_in_alpha_matches_the_scan(reference: np.nd
 
 
 @pytest.mark.parametrize("name", ["scaled_up", "huge", "noisy_paper"])
-def test_same_glyph_at_other_sizes_or_on_noisy_paper_is_nearly_alike(
-    name: str, reference: np.ndarray
-) -> None:
+def test_same_glyph_at_other_sizes_or_on_noisy_paper_is_nearly_alike(name: str, reference: np.ndarray) -> None:
     x = to_model_input(fx.GRAY_FIXTURES[name]())
     assert np.abs(x - reference).mean() < SAME_GLYPH_TOLERANCE
 
@@ -172,9 +170,7 @@ def test_spec_constants_are_json_and_complete() -> None:
     assert Spec(**{k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold")}) == DIGITS
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"size": 20, "box": 21}, {"box": 0}, {"min_contrast": 0}, {"ink_threshold": 1.0}]
-)
+@pytest.mark.parametrize("kwargs", [{"size": 20, "box": 21}, {"box": 0}, {"min_contrast": 0}, {"ink_threshold": 1.0}])
 def test_invalid_spec_is_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="Spec"):
         Spec(**kwargs)

@@ -18,7 +18,7 @@ SEED_ADADELTA_LEARNING_RATE = 1.0
 
 def build_kakite_cnn(n_classes: int, size: int, filters: list[int], dense: int, dropout: float) -> keras.Model:
     """Per entry of `filters`: (Conv3x3 - BatchNorm - ReLU) x 2, then MaxPool 2x2; then global average
-    pooling, an optional Dense(`dense`, ReLU) + Dropout, and a softmax.
+    pooling, an optional Dense(`dense`, ReLU) + Dropout(`dropout`), and a softmax.
 
     Global average pooling instead of Flatten keeps the parameter count small (about 184k for
     filters [24, 48, 96], dense 128, 73 classes) and independent of the input size, which is what a
@@ -35,7 +35,8 @@ def build_kakite_cnn(n_classes: int, size: int, filters: list[int], dense: int, 
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     if dense:
         x = layers.Dense(dense, activation="relu", name="dense")(x)
-        x = layers.Dropout(dropout, name="dropout")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="kakite_cnn")
 

@@ -50,11 +50,20 @@ WRITER_GROUP_SIZE = 4  # images of one writer placed next to each other in a tra
 
 class Sampling(layers.Layer):
     """z = mu + exp(logvar / 2) * eps, eps ~ N(0, I): the reparameterisation trick, so gradients reach
-    mu and logvar. Draws from the TF global seed, which training.fit_resumable resets every epoch."""
+    mu and logvar. eps comes from the layer's own tf.random.Generator, whose state is a variable:
+    reseeding it each epoch (training.fit_resumable does, through DisentanglingVAE.reseed) makes the
+    noise of epoch e the same in a resumed run, with no re-tracing."""
+
+    def __init__(self, seed: int = 0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.generator = tf.random.Generator.from_seed(seed)
+
+    def reseed(self, seed: int) -> None:
+        self.generator.reset_from_seed(seed)
 
     def call(self, inputs: list[tf.Tensor]) -> tf.Tensor:
         mu, logvar = inputs
-        return mu + tf.exp(0.5 * logvar) * tf.random.normal(tf.shape(mu))
+        return mu + tf.exp(0.5 * logvar) * self.generator.normal(tf.shape(mu))
 
 
 @tf.custom_gradient
@@ -224,6 +233,10 @@ class DisentanglingVAE(keras.Model):
         if adversary is not None:
             names.append("adversary_accuracy")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def reseed(self, seed: int) -> None:
+        """Restart the sampling noise from `seed` (called at every epoch start by fit_resumable)."""
+        self.sampling.reseed(seed)
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:

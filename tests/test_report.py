@@ -1,0 +1,33 @@
+"""The README's results block is generated from metrics/*.json and must match them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from kakite import report
+from tests.conftest import REPO
+
+
+def test_readme_results_match_the_metrics_files():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(re.escape(report.START) + r"\n(.*?)" + re.escape(report.END), text, re.S)
+    assert block, "README.md lacks the generated results block"
+    assert block.group(1) == report.render(REPO / "metrics"), "README is stale: run `python -m kakite.report`"
+
+
+def test_recognizer_table_reads_each_domain(tmp_path):
+    scores = {"params": 1234, "by_domain": {"typeset": 0.995, "strokes": 0.9812, "handwriting_font": 0.5}}
+    cnn = {"kakite": scores, "baselines": {"seed": {**scores, "params": 9, "by_domain": {"typeset": 0.02}}}}
+    (tmp_path / "cnn.json").write_text(json.dumps(cnn))
+    table = report.render(tmp_path)
+    assert "| kakite | 1,234 | 99.5 % | 98.1 % | 50.0 % |" in table
+    assert "| baseline: seed | 9 | 2.0 % | – | – |" in table
+
+
+def test_cluster_table_keeps_the_seed_reference_rows(tmp_path):
+    rows = [{"method": "K-Means", "features": "z_style (10)", "purity": 0.5, "ari": 0.25, "ami": 0.125}]
+    (tmp_path / "cluster.json").write_text(json.dumps({"writers": 100, "rows": rows}))
+    table = report.render(tmp_path)
+    assert "| seed 3 | K-Means | z_b 10 (seed article, EMNIST) | 0.1971 | 0.0275 | 0.0736 |" in table
+    assert "| 1 | K-Means | z_style (10) | 0.5000 | 0.2500 | 0.1250 |" in table
