@@ -8,7 +8,7 @@ DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fo
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu
 PORT ?= 8000
 
-.PHONY: setup system venv web-vendor repro test test-fast lint bench serve clean-venv
+.PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint bench serve clean-venv
 
 setup: system venv web-vendor
 
@@ -43,15 +43,29 @@ web/vendor/.installed: web/package.json web/package-lock.json
 	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm web/vendor/
 	@touch $@
 
+RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+
 repro: setup
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" dvc repro
+	$(RUN) dvc repro
 
 test: setup
 	$(BIN)/ruff check kakite stages tests bench
 	$(BIN)/python -m pytest -q
 
 test-fast: venv
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not demo"
+
+# The shipped models in Chromium: the default pipeline first (DVC skips it when up to date).
+test-demo: repro
+	$(BIN)/python -m pytest -q -m demo -s
+
+# README pictures from the real models.
+screenshots: repro
+	KAKITE_ARTIFACTS=web/screenshots $(BIN)/python -m pytest -q -m demo -k screenshots
+
+# Rewrite the README's results block from metrics/*.json.
+report: venv
+	$(BIN)/python -m kakite.report
 
 lint: venv
 	$(BIN)/ruff check kakite stages tests bench

@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +18,25 @@ from tests.dataset_fixtures import draw_digit
 
 # tensorflowjs imports tensorflow_decision_forests, whose welcome banner needs IPython unless disabled.
 os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+
+TFJS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "@tensorflow" / "tfjs"
+# Loads a converted model with TF.js's loadLayersModel (what the page does) and prints its outputs.
+TFJS_PREDICT = """
+const tf = require(process.argv[2]);
+const fs = require('fs');
+const [dir, inputsFile] = [process.argv[3], process.argv[4]];
+const manifest = JSON.parse(fs.readFileSync(dir + '/model.json'));
+const specs = manifest.weightsManifest.flatMap(group => group.weights);
+const data = Buffer.concat(manifest.weightsManifest.flatMap(group => group.paths)
+  .map(path => fs.readFileSync(dir + '/' + path)));
+const handler = {load: async () => ({modelTopology: manifest.modelTopology, weightSpecs: specs,
+  weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)})};
+tf.loadLayersModel(handler).then(model => {
+  const inputs = JSON.parse(fs.readFileSync(inputsFile)).map(a => tf.tensor(a));
+  const outputs = [].concat(model.predict(inputs.length > 1 ? inputs : inputs[0]));
+  console.log(JSON.stringify(outputs.map(t => t.arraySync())));
+});
+"""
 
 
 def conv_params(k: int, c_in: int, c_out: int, bias: bool = True) -> int:
@@ -84,6 +106,18 @@ def check_tfjs_layers_model(out_dir) -> dict:
     return manifest
 
 
+def tfjs_predict(model_dir: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Outputs of the converted model in `model_dir`, computed by TF.js in node (skips without it)."""
+    if shutil.which("node") is None or not TFJS.is_dir():
+        pytest.skip("needs node and web/node_modules (make web-vendor)")
+    script, inputs_file = model_dir / "predict.js", model_dir / "inputs.json"
+    script.write_text(TFJS_PREDICT)
+    inputs_file.write_text(json.dumps([a.tolist() for a in inputs]))
+    run = subprocess.run(["node", str(script), str(TFJS), str(model_dir), str(inputs_file)],
+                         capture_output=True, text=True, timeout=60, check=True)
+    return [np.asarray(a, dtype=np.float32) for a in json.loads(run.stdout.strip().splitlines()[-1])]
+
+
 def test_both_cnns_convert_to_tfjs_from_h5_like_the_cli(tmp_path):
     from tensorflowjs.converters import converter
 
@@ -101,3 +135,21 @@ def test_both_cnns_convert_to_tfjs_from_h5_like_the_cli(tmp_path):
             "InputLayer", "Conv2D", "BatchNormalization", "Activation", "MaxPooling2D",
             "GlobalAveragePooling2D", "Dense", "Dropout", "Flatten",
         }
+
+
+def test_tfjs_runs_the_converted_cnn_like_keras(tmp_path):
+    rng = np.random.default_rng(2)
+    model = build_kakite_cnn(n_classes=7, size=28, filters=[8, 16], dense=16, dropout=0.3)
+    # Move the batch-norm statistics off their identity defaults, so inference mode is really tested.
+    model.set_weights([w + rng.normal(0.0, 0.1, w.shape).astype(np.float32) for w in model.get_weights()])
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.moving_variance.assign(np.abs(layer.moving_variance.numpy()) + 0.5)
+    model.save(tmp_path / "cnn.h5")
+    converter_dir = tmp_path / "cnn"
+    from tensorflowjs.converters import converter
+
+    converter.dispatch_keras_h5_to_tfjs_layers_model_conversion(str(tmp_path / "cnn.h5"), str(converter_dir))
+    x = rng.random((3, 28, 28, 1), dtype=np.float32)
+    (probs,) = tfjs_predict(converter_dir, [x])
+    np.testing.assert_allclose(probs, model(x, training=False).numpy(), atol=1e-5)
