@@ -8,7 +8,7 @@ DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fo
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu
 PORT ?= 8000
 
-.PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint bench serve clean-venv
+.PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint serve clean-venv
 
 setup: system venv web-vendor
 
@@ -49,7 +49,7 @@ repro: setup
 	$(RUN) dvc repro
 
 test: setup
-	$(BIN)/ruff check kakite stages tests bench
+	$(BIN)/ruff check kakite stages tests
 	$(BIN)/python -m pytest -q
 
 test-fast: venv
@@ -68,10 +68,7 @@ report: venv
 	$(BIN)/python -m kakite.report
 
 lint: venv
-	$(BIN)/ruff check kakite stages tests bench
-
-bench: setup
-	$(BIN)/python -m bench.run
+	$(BIN)/ruff check kakite stages tests
 
 serve: web-vendor
 	@echo "kakite demo: http://127.0.0.1:$(PORT)/"

@@ -52,7 +52,7 @@ def load(directory: Path):
     _quiet_tfdf()
     from tensorflowjs.converters import load_keras_model
 
-    return load_keras_model(str(Path(directory) / "model.json"), use_unique_name_scope=True)
+    return load_keras_model(str(Path(directory) / "model.json"))
 
 
 def candidates(requested: str) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from kakite.atomic import load_npz, write_json, write_text
+from kakite.atomic import load_npz, write_text
 from kakite.errors import ParamsError
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
@@ -300,6 +300,8 @@ def fit_resumable(
         model.fit(
             train,
             validation_data=validation_data,
+            # Arrays are validated in training-size batches (Keras would use 32); a Sequence batches itself.
+            validation_batch_size=train.batch_size if isinstance(validation_data, tuple) else None,
             epochs=epochs,
             initial_epoch=state.epoch,
             shuffle=False,
@@ -329,7 +331,8 @@ def save_checkpoint(
         _save_arrays(tmp / "optimizer.npz", [v.numpy() for v in model.optimizer.variables])
         if best_weights is not None:
             _save_arrays(tmp / "best.npz", best_weights)
-        write_json(tmp / "state.json", asdict(state))
+        # Not write_json: its sorted keys would reorder the log's columns on resume.
+        write_text(tmp / "state.json", json.dumps(asdict(state), indent=1))
         _fsync(*tmp.iterdir(), tmp)
         if final.exists():
             shutil.rmtree(final)

@@ -33,10 +33,10 @@ def _digit_accuracy(encoder, classifier_means: np.ndarray, x: np.ndarray, y: np.
 
 def _export_checked(model, directory: Path, requested: str, max_drop: float, score) -> dict:
     """Export with the most compact quantisation whose score stays within max_drop of float32."""
-    reference = score(model)
+    reference = metrics.r(score(model))
     for quantize in export.candidates(requested):
         size = export.export(model, directory, quantize)
-        exported = score(export.load(directory))
+        exported = metrics.r(score(export.load(directory)))
         if reference - exported <= max_drop or quantize == "none":
             return {"quantize": quantize, "bytes": size, "score_float32": reference, "score_exported": exported,
                     "score_drop": metrics.r(reference - exported)}

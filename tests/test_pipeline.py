@@ -58,3 +58,31 @@ def test_train_param_change_reruns_only_downstream_and_diff_shows_it(repo):
     assert "metrics/cnn.json" in diff and diff["metrics/cnn.json"], diff
     params = json.loads(run(["dvc", "params", "diff", "--json"], repo).stdout)
     assert params["params.yaml"]["train_cnn.epochs"] == {"old": 1, "new": 2}
+
+
+def _digests(repo, *dirs: str) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for d in dirs for p in sorted((repo / d).rglob("*")) if p.is_file()}
+
+
+def test_forced_rerun_of_the_data_stages_is_byte_identical(repo):
+    data = ("data/raw", "data/gray", "data/split", "data/audit")
+    before = _digests(repo, *data)
+    run(["dvc", "repro", "--force", "--single-item", "fetch", "grayscale", "audit", "split"], repo)
+    assert _digests(repo, *data) == before
+
+
+def test_a_fresh_clone_pulls_from_the_remote_and_retrains_nothing(repo, tmp_path):
+    remote = tmp_path / "remote"
+    run(["dvc", "remote", "add", "-f", "-d", "local", str(remote)], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "remote"], repo, check=False)
+    run(["dvc", "push"], repo)
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
+    run(["dvc", "pull"], clone)
+    status = run(["dvc", "status"], clone).stdout
+    assert "up to date" in status.lower(), status
+    assert "Running stage" not in run(["dvc", "repro"], clone).stdout

@@ -14,22 +14,28 @@ from tf_keras import layers
 # default learning rate was 1.0 in Keras 2.0-2.3 (rho 0.95, epsilon 1e-7). tf.keras later changed
 # that default to 0.001, which barely trains, so the seed recipe states 1.0 explicitly.
 SEED_ADADELTA_LEARNING_RATE = 1.0
+# Keras's default 0.99 needs hundreds of steps before the moving statistics forget their (0, 1) start;
+# with ~50-120 steps an epoch, validation in the first epochs then sees garbage and early stopping fires.
+BN_MOMENTUM = 0.9
 
 
 def build_kakite_cnn(n_classes: int, size: int, filters: list[int], dense: int, dropout: float) -> keras.Model:
-    """Per entry of `filters`: (Conv3x3 - BatchNorm - ReLU) x 2, then MaxPool 2x2; then global average
-    pooling, an optional Dense(`dense`, ReLU) + Dropout(`dropout`), and a softmax.
+    """Blocks of (Conv3x3 - BatchNorm - ReLU) then MaxPool 2x2, one block per entry of `filters`; then
+    global average pooling, an optional Dense(`dense`, ReLU) + Dropout(`dropout`), and a softmax.
 
-    Global average pooling instead of Flatten keeps the parameter count small (about 184k for
-    filters [24, 48, 96], dense 128, 73 classes) and independent of the input size, which is what a
-    page loading the model over the network wants. Convolutions feeding BatchNorm carry no bias.
+    The first block has one convolution, the others two: at full resolution a second convolution
+    costs as much as a whole block deeper, and dropping it trains ~1.8x faster on 2 CPU cores
+    (48 x 48, filters [24, 48, 96]). Global average pooling instead of Flatten keeps the parameter
+    count small (178,817 for filters [24, 48, 96], dense 128, 73 classes) and independent of the
+    input size, which a page loading the model over the network wants. Convolutions feeding
+    BatchNorm carry no bias.
     """
     inputs = keras.Input(shape=(size, size, 1))
     x = inputs
     for block, width in enumerate(filters, start=1):
-        for conv in (1, 2):
+        for conv in range(1, 2 if block == 1 else 3):
             x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"block{block}_conv{conv}")(x)
-            x = layers.BatchNormalization(name=f"block{block}_bn{conv}")(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"block{block}_bn{conv}")(x)
             x = layers.Activation("relu", name=f"block{block}_relu{conv}")(x)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)

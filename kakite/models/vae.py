@@ -7,7 +7,9 @@ digit, hopefully the writer. kakite keeps that model as variant "seed" and adds 
 - "seed": the article's MLP (its Chainer code, github takuya29/wvae). Encoder 784 -> 500 tanh ->
   (mu, logvar) for each latent; decoder tanh(W_a z_a) + tanh(W_b z_b) -> 784 sigmoid; Bernoulli NLL
   summed over pixels, KL on both latents, a linear softmax classifier on the sampled z_content, and an
-  optional cross-covariance penalty between the two latents.
+  optional cross-covariance penalty between the two latents. (The article's classifier weight C2 =
+  10000 multiplied a batch-mean cross-entropy that its code divided by the batch size (256) again:
+  about 39 per image in the units used here.)
 - "kakite": a conv encoder (28 -> 14 -> 7, 32/64 filters) and a conv-transpose decoder on
   concat(z_content, z_style), the same losses, plus two pressures on z_style: an adversary that tries
   to read the digit from it through a gradient-reversal layer (so the encoder learns to hide it), and
