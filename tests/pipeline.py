@@ -18,7 +18,8 @@ SKIP = ("data/", "web/model/", "web/node_modules/", "web/vendor/", ".venv/")
 def deep_merge(base: dict, over: dict) -> dict:
     out = dict(base)
     for key, value in over.items():
-        out[key] = deep_merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        nested = isinstance(value, dict) and isinstance(base.get(key), dict)
+        out[key] = deep_merge(base[key], value) if nested else value
     return out
 
 
