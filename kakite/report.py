@@ -61,6 +61,13 @@ def vae_table(vae: dict) -> str:
     return "| measure | value |\n|---|---:|\n" + "".join(f"| {label} | {_pct(vae.get(k))} |\n" for label, k in keys)
 
 
+def export_table(exported: dict) -> str:
+    head = "| model | weights | download | score change after export |\n|---|---|---:|---:|\n"
+    rows = [(name, exported[name]) for name in ("cnn", "vae_encoder", "vae_decoder") if name in exported]
+    return head + "".join(f"| {name} | {e['quantize']} | {e['bytes'] / 1024:.0f} KiB | {-e['score_drop']:+.4f} |\n"
+                          for name, e in rows)
+
+
 def render(metrics_dir: Path = Path("metrics")) -> str:
     parts = []
     if cnn := _load(metrics_dir, "cnn"):
@@ -68,8 +75,14 @@ def render(metrics_dir: Path = Path("metrics")) -> str:
     if vae := _load(metrics_dir, "vae"):
         parts.append("**Who wrote it**: the VAE's split (`metrics/vae.json`)\n\n" + vae_table(vae))
     if cluster := _load(metrics_dir, "cluster"):
+        ratio = cluster.get("ami_ratio_style_vs_pixels_kmeans")
+        seed_ratio = SEED_TABLE[2][4] / SEED_TABLE[0][4]
+        versus = "" if ratio is None else (f" K-Means AMI on z_style is {ratio:.2f}× that on raw pixels "
+                                           f"(the seed article: {seed_ratio:.2f}×).")
         parts.append(f"**Writer clustering**, {cluster['writers']} writers, K = {cluster['writers']} "
-                     f"(`metrics/cluster.json`)\n\n" + cluster_table(cluster))
+                     f"(`metrics/cluster.json`).{versus}\n\n" + cluster_table(cluster))
+    if exported := _load(metrics_dir, "export"):
+        parts.append("**In the browser** (`metrics/export.json`)\n\n" + export_table(exported))
     return "\n".join(parts)
 
 
