@@ -8,7 +8,7 @@ DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fo
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu
 PORT ?= 8000
 
-.PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint serve clean-venv
+.PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint bench serve clean-venv
 
 setup: system venv web-vendor
 
@@ -49,7 +49,7 @@ repro: setup
 	$(RUN) dvc repro
 
 test: setup
-	$(BIN)/ruff check kakite stages tests
+	$(BIN)/ruff check kakite stages tests bench
 	$(BIN)/python -m pytest -q
 
 test-fast: venv
@@ -63,12 +63,16 @@ test-demo: repro
 screenshots: repro
 	KAKITE_ARTIFACTS=web/screenshots $(BIN)/python -m pytest -q -m demo -k screenshots
 
+# Speed and size on this machine -> metrics/bench.json (after the pipeline has run).
+bench: repro
+	$(RUN) $(BIN)/python -m bench.run
+
 # Rewrite the README's results block from metrics/*.json.
 report: venv
 	$(BIN)/python -m kakite.report
 
 lint: venv
-	$(BIN)/ruff check kakite stages tests
+	$(BIN)/ruff check kakite stages tests bench
 
 serve: web-vendor
 	@echo "kakite demo: http://127.0.0.1:$(PORT)/"

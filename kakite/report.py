@@ -68,6 +68,18 @@ def export_table(exported: dict) -> str:
                           for name, e in rows)
 
 
+def bench_table(bench: dict) -> str:
+    p, b, d = bench["predict"], bench["browser"], bench["dvc"]
+    rows = [("`kakite predict`, in process, warm (preprocess + CNN)", f"{p['in_process_images_per_s']:,} images/s"),
+            ("`kakite predict` on 2,000 PNG files, incl. start-up",
+             f"{p['cli_2000_pngs_images_per_s_incl_startup']:,} images/s"),
+            (f"page load to first prediction ({b['backend']})", f"{b['load_to_first_prediction_ms']:,} ms"),
+            (f"warm prediction in the page, median of 50 ({b['backend']})", f"{b['warm_prediction_median_ms']} ms"),
+            ("CNN download (model.json + shards)", f"{b['cnn_download_bytes'] / 1024:.0f} KiB"),
+            ("no-op `dvc repro`", f"{d['noop_repro_s']} s")]
+    return "| measure | value |\n|---|---:|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)
+
+
 def render(metrics_dir: Path = Path("metrics")) -> str:
     parts = []
     if cnn := _load(metrics_dir, "cnn"):
@@ -83,6 +95,8 @@ def render(metrics_dir: Path = Path("metrics")) -> str:
                      f"(`metrics/cluster.json`).{versus}\n\n" + cluster_table(cluster))
     if exported := _load(metrics_dir, "export"):
         parts.append("**In the browser** (`metrics/export.json`)\n\n" + export_table(exported))
+    if bench := _load(metrics_dir, "bench"):
+        parts.append("**Speed on this machine** (`make bench`, `metrics/bench.json`)\n\n" + bench_table(bench))
     return "\n".join(parts)
 
 
