@@ -16,7 +16,7 @@ from pathlib import Path
 QUANTIZE_ORDER = ("uint8", "float16", "none")  # most compact first
 
 
-def _quiet_tfdf() -> None:
+def quiet_tfdf() -> None:
     """tensorflowjs imports tensorflow_decision_forests, whose welcome banner needs IPython when stdout is
     not a terminal (as under DVC or pytest); this switch, read at import, turns the banner off."""
     os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
@@ -24,7 +24,7 @@ def _quiet_tfdf() -> None:
 
 def export(model, directory: Path, quantize: str) -> int:
     """Write model.json + weight shards into `directory` (replacing it); returns the total bytes."""
-    _quiet_tfdf()
+    quiet_tfdf()
     from tensorflowjs.converters import save_keras_model
 
     directory = Path(directory)
@@ -49,7 +49,7 @@ def size_bytes(directory: Path) -> int:
 
 def load(directory: Path):
     """The exported model as a tf_keras model, weights de-quantised as the browser sees them."""
-    _quiet_tfdf()
+    quiet_tfdf()
     from tensorflowjs.converters import load_keras_model
 
     return load_keras_model(str(Path(directory) / "model.json"))

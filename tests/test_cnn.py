@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,11 +12,11 @@ import numpy as np
 import pytest
 import tf_keras as keras
 
+from kakite.export import quiet_tfdf
 from kakite.models.cnn import SEED_ADADELTA_LEARNING_RATE, build_kakite_cnn, build_seed_cnn, compile_kakite
 from tests.dataset_fixtures import draw_digit
 
-# tensorflowjs imports tensorflow_decision_forests, whose welcome banner needs IPython unless disabled.
-os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+quiet_tfdf()
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
 
 TFJS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "@tensorflow" / "tfjs"

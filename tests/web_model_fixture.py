@@ -11,7 +11,6 @@ tests can run the very same networks in Python.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +38,9 @@ class WebModel:
 
 def build(root: Path, seed: int = 0) -> WebModel:
     """Write root/model/{cnn,vae_encoder,vae_decoder,meta.json} and root/*.h5; return their paths."""
-    # tensorflowjs imports tensorflow_decision_forests, whose welcome banner imports IPython whenever
-    # stdout is not a terminal (as under pytest) and fails without it; the variable skips the banner.
-    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+    from kakite.export import quiet_tfdf
+
+    quiet_tfdf()
     import tf_keras
     from tensorflowjs.converters import save_keras_model
 

@@ -1,0 +1,81 @@
+"""Fault injection: SIGKILL the heavy stages mid-run. Nothing half-written ever sits under a final name,
+and a rerun completes; train_cnn resumes from its last epoch checkpoint instead of starting over."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kakite.atomic import load_npz
+from tests.pipeline import env, make_copy, run
+
+pytestmark = pytest.mark.slow
+
+
+def kill_when(repo: Path, module: str, ready, timeout: float = 300) -> None:
+    """Start `python -m stages.<module>`, SIGKILL it as soon as ready() holds (or fail if it finishes first)."""
+    proc = subprocess.Popen([sys.executable, "-m", f"stages.{module}"], cwd=repo, env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, f"{module} finished before the kill point"
+        assert time.monotonic() < deadline, f"{module}: kill point not reached in {timeout}s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def final_files(directory: Path) -> list[Path]:
+    return [p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return make_copy(tmp_path_factory.mktemp("faults"), {"train_cnn": {"epochs": 3, "baselines": []}})
+
+
+def test_killed_fetch_and_grayscale_leave_no_partial_artefacts(repo):
+    raw, gray = repo / "data/raw", repo / "data/gray"
+    kill_when(repo, "fetch", lambda: any(raw.glob(".tmp-hiragana.zip-*")))
+    assert not (raw / "hiragana.zip").exists()  # the zip was being written under its temp name only
+    run(["dvc", "repro", "split"], repo)
+    for path in final_files(raw):
+        if path.suffix == ".zip":
+            assert zipfile.ZipFile(path).testzip() is None
+    before = (gray / "hiragana.npz").read_bytes()
+    (gray / "hiragana.npz").unlink()
+    kill_when(repo, "grayscale", lambda: any(gray.glob(".tmp-*")))
+    assert not (gray / "hiragana.npz").exists()
+    run([sys.executable, "-m", "stages.grayscale"], repo)
+    assert (gray / "hiragana.npz").read_bytes() == before
+
+
+def test_killed_train_cnn_resumes_from_its_checkpoint(repo):
+    run(["dvc", "repro", "audit", "split"], repo)
+    work = repo / "data/work/checkpoint-kakite"
+    kill_when(repo, "train_cnn", lambda: any(work.glob("epoch-0001/state.json")))
+    assert not (repo / "data/models/cnn/model.h5").exists()
+    log = (repo / "metrics/plots/cnn/train_log.csv").read_text().splitlines()
+    assert log[-1].startswith("1,")  # epoch 1 finished and logged before the kill
+    run([sys.executable, "-m", "stages.train_cnn"], repo)
+    log = (repo / "metrics/plots/cnn/train_log.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in log[1:]] == ["1", "2", "3"]
+    assert not work.exists() or not any(work.iterdir())  # the finished run removed its checkpoint
+    probs_after_resume = _test_probabilities(repo)
+    run([sys.executable, "-m", "stages.train_cnn"], repo)  # the same run, uninterrupted
+    np.testing.assert_allclose(_test_probabilities(repo), probs_after_resume, atol=1e-4)
+
+
+def _test_probabilities(repo: Path) -> np.ndarray:
+    from kakite.recognizer import Recognizer
+
+    recognizer = Recognizer.load(repo / "data/models/cnn")
+    images = load_npz(repo / "data/split/hiragana_test.npz")["images"][:64]
+    return recognizer.probabilities(recognizer.prepare_batch(images))
