@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -87,3 +88,25 @@ def test_a_fresh_clone_pulls_from_the_remote_and_retrains_nothing(repo, tmp_path
     status = run(["dvc", "status"], clone).stdout
     assert "up to date" in status.lower(), status
     assert "Running stage" not in run(["dvc", "repro"], clone).stdout
+
+
+def test_a_four_point_sweep_runs_on_dvcs_experiment_queue(repo):
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "before sweep"], repo, check=False)
+    for epochs in (1, 2):
+        for lr in (0.002, 0.004):
+            run(["dvc", "exp", "run", "--queue", "-S", f"train_cnn.epochs={epochs}",
+                 "-S", f"train_cnn.learning_rate={lr}"], repo)
+    run(["dvc", "queue", "start", "--jobs", "2"], repo)
+    deadline = time.monotonic() + 900
+    while True:
+        status = run(["dvc", "queue", "status"], repo).stdout
+        if "Queued" not in status and "Running" not in status:
+            break
+        assert time.monotonic() < deadline, status
+        time.sleep(5)
+    assert status.count("Success") == 4, status
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], repo).stdout)
+    runs = [exp for commit in shown for exp in commit.get("experiments") or []]
+    scores = [r["revs"][0]["data"]["metrics"]["metrics/cnn.json"]["data"]["kakite"]["accuracy"] for r in runs]
+    assert len(scores) == 4 and all(0.0 <= s <= 1.0 for s in scores)
