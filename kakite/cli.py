@@ -113,6 +113,12 @@ def restyle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--top must be a positive integer, got {text!r}")
+    return int(text)
+
+
 def _digits(text: str) -> str:
     if not text or any(c not in "0123456789" for c in text):
         raise argparse.ArgumentTypeError(f"--digits must be digits 0-9, got {text!r}")
@@ -124,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("predict", help="recognise hiragana in images; one JSON line per file")
     p.add_argument("--model", default="data/models/cnn", help="trained CNN directory (default: %(default)s)")
-    p.add_argument("--top", type=int, default=5, help="candidates per image (default: %(default)s)")
+    p.add_argument("--top", type=_positive, default=5, help="candidates per image (default: %(default)s)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories (recursive)")
     p.set_defaults(run=predict)
     e = sub.add_parser("encode", help="digit images -> z_content and z_style (posterior means) in an npz")
@@ -143,6 +149,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if getattr(args, "top", 1) < 1:
-        args.top = 1
     entry.run(lambda: args.run(args), "kakite")

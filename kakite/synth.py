@@ -46,7 +46,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Recipe:
+class RenderPlan:
     """What a worker needs to render a job; plain values so it pickles cheaply to worker processes."""
 
     seed: int
@@ -69,37 +69,37 @@ def _group(job: Job) -> str:
     return {"strokes": job.name, "digits": job.name, "typeset": UNGROUPED, "handwriting_font": HELDOUT}[job.domain]
 
 
-def render_job(job: Job, recipe: Recipe) -> list[tuple[str, bytes, tuple[str, ...]]]:
+def render_job(job: Job, plan: RenderPlan) -> list[tuple[str, bytes, tuple[str, ...]]]:
     """Render every sample of one job: (member path, PNG bytes, manifest row)."""
-    rng = np.random.default_rng([recipe.seed, _DOMAIN_CODES[job.domain], job.index])
+    rng = np.random.default_rng([plan.seed, _DOMAIN_CODES[job.domain], job.index])
     by_hand = job.domain in ("strokes", "digits")
-    style = strokes.sample_writer(rng, recipe.style) if by_hand else None
+    style = strokes.sample_writer(rng, plan.style) if by_hand else None
     domain = "strokes" if by_hand else job.domain
     out = []
-    for char in recipe.charset:
+    for char in plan.charset:
         if job.font_path and not fonts.has_glyph(job.font_path, char):
             continue
-        for k in range(recipe.samples):
+        for k in range(plan.samples):
             if by_hand:
-                pixels = strokes.rasterize(strokes.write_char(char, style, rng, recipe.sample_noise), recipe.size)
+                pixels = strokes.rasterize(strokes.write_char(char, style, rng, plan.sample_noise), plan.size)
             elif job.domain == "typeset":
-                pixels = render.render_typeset(char, Path(job.font_path), recipe.size, rng)
+                pixels = render.render_typeset(char, Path(job.font_path), plan.size, rng)
             else:
-                pixels = render.render_handwriting_font(char, Path(job.font_path), recipe.size, rng)
-            member = f"{recipe.prefix}/{folder_name(char)}/{job.domain}_{job.name.replace(' ', '_')}_{k:02d}.png"
+                pixels = render.render_handwriting_font(char, Path(job.font_path), plan.size, rng)
+            member = f"{plan.prefix}/{folder_name(char)}/{job.domain}_{job.name.replace(' ', '_')}_{k:02d}.png"
             out.append((member, _png(pixels), (member, char, domain, job.name, _group(job))))
     return out
 
 
-def _run_jobs(jobs: list[tuple[Job, Recipe]], workers: int) -> Iterator[list]:
+def _run_jobs(jobs: list[tuple[Job, RenderPlan]], workers: int) -> Iterator[list]:
     if workers == 1:
-        yield from (render_job(job, recipe) for job, recipe in jobs)
+        yield from (render_job(job, plan) for job, plan in jobs)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(render_job, *zip(*jobs, strict=True), chunksize=1)
 
 
-def write_dataset(jobs: list[tuple[Job, Recipe]], zip_path: Path, manifest_path: Path, workers: int) -> int:
+def write_dataset(jobs: list[tuple[Job, RenderPlan]], zip_path: Path, manifest_path: Path, workers: int) -> int:
     """Render all jobs into one zip + manifest, atomically; returns the number of images."""
     rows: list[tuple[str, ...]] = []
     with atomic_path(zip_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
@@ -115,26 +115,26 @@ def write_dataset(jobs: list[tuple[Job, Recipe]], zip_path: Path, manifest_path:
     return len(rows)
 
 
-def hiragana_jobs(cfg) -> list[tuple[Job, Recipe]]:
+def hiragana_jobs(cfg) -> list[tuple[Job, RenderPlan]]:
     """Stroke writers, typeset fonts and (held-out) handwriting fonts, in a fixed order."""
     h = cfg.hiragana
     style = cfg.style.model_dump()
 
-    def recipe(samples: int) -> Recipe:
-        return Recipe(cfg.seed, HIRAGANA73, HIRAGANA_SIZE, samples, style, cfg.sample_noise, "hiragana73")
+    def plan(samples: int) -> RenderPlan:
+        return RenderPlan(cfg.seed, HIRAGANA73, HIRAGANA_SIZE, samples, style, cfg.sample_noise, "hiragana73")
 
-    jobs = [(Job("strokes", i, f"w{i:03d}"), recipe(h.samples_per_writer)) for i in range(h.writers)]
+    jobs = [(Job("strokes", i, f"w{i:03d}"), plan(h.samples_per_writer)) for i in range(h.writers)]
     for i, family in enumerate(h.typeset_fonts):
-        jobs.append((Job("typeset", i, family, str(fonts.resolve_font(family))), recipe(h.typeset_variants)))
+        jobs.append((Job("typeset", i, family, str(fonts.resolve_font(family))), plan(h.typeset_variants)))
     if h.handwriting_variants:
         for i, family in enumerate(h.handwriting_fonts):
             path = str(fonts.resolve_font(family))
-            jobs.append((Job("handwriting_font", i, family, path), recipe(h.handwriting_variants)))
+            jobs.append((Job("handwriting_font", i, family, path), plan(h.handwriting_variants)))
     return jobs
 
 
-def digit_jobs(cfg) -> list[tuple[Job, Recipe]]:
+def digit_jobs(cfg) -> list[tuple[Job, RenderPlan]]:
     """Digit writers: every writer writes every digit `samples_per_writer` times."""
-    recipe = Recipe(cfg.seed, DIGITS, DIGITS_SIZE, cfg.digits.samples_per_writer, cfg.style.model_dump(),
+    plan = RenderPlan(cfg.seed, DIGITS, DIGITS_SIZE, cfg.digits.samples_per_writer, cfg.style.model_dump(),
                     cfg.sample_noise, "digits")
-    return [(Job("digits", i, f"d{i:03d}"), recipe) for i in range(cfg.digits.writers)]
+    return [(Job("digits", i, f"d{i:03d}"), plan) for i in range(cfg.digits.writers)]

@@ -321,3 +321,9 @@ def test_installed_console_script_predicts_and_reports_failures(models, tmp_path
     assert set(records) == {str(good), str(bad)}
     assert_top(records[str(good)], 2)
     assert "bad.png" in records[str(bad)]["error"]
+
+
+@pytest.mark.parametrize("top", ["0", "-1", "x"])
+def test_predict_refuses_a_non_positive_top(capsys, tmp_path, top):
+    code, out, err = run_cli(capsys, "predict", "--top", top, str(tmp_path))
+    assert code == 2 and out == "" and "--top must be a positive integer" in err

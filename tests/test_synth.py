@@ -35,12 +35,12 @@ def style() -> dict:
     return load_params("fetch", path=PARAMS).style.model_dump()
 
 
-def recipe(style: dict, seed: int = 7, charset: str = CHARS) -> synth.Recipe:
-    return synth.Recipe(seed, charset, synth.HIRAGANA_SIZE, 1, style, 0.35, "hiragana73")
+def recipe(style: dict, seed: int = 7, charset: str = CHARS) -> synth.RenderPlan:
+    return synth.RenderPlan(seed, charset, synth.HIRAGANA_SIZE, 1, style, 0.35, "hiragana73")
 
 
 @pytest.fixture(scope="module")
-def jobs(style) -> list[tuple[synth.Job, synth.Recipe]]:
+def jobs(style) -> list[tuple[synth.Job, synth.RenderPlan]]:
     """Two stroke writers, one typeset font and one handwriting font: 8 images."""
     r = recipe(style)
     return [
@@ -158,7 +158,7 @@ def test_digit_writers_are_stroke_rows_grouped_by_writer():
     job, r = jobs[3]
     assert (job.domain, job.name, r.size, r.prefix) == ("digits", "d003", 28, "digits")
     assert r.charset == "0123456789"
-    small = synth.Recipe(r.seed, "7", r.size, 1, r.style, r.sample_noise, r.prefix)
+    small = synth.RenderPlan(r.seed, "7", r.size, 1, r.style, r.sample_noise, r.prefix)
     [(member, _, row)] = synth.render_job(job, small)
     assert member == "digits/U0037/digits_d003_00.png"
     assert row == (member, "7", "strokes", "d003", "d003")
