@@ -55,7 +55,7 @@ def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list
     import tf_keras as keras
 
     from kakite.models.cnn import build_kakite_cnn, build_seed_cnn, compile_kakite
-    from kakite.training import AugmentedSequence, fit_resumable, select_strategy
+    from kakite.training import AugmentedSequence, fingerprint, fit_resumable, select_strategy
 
     keras.utils.set_random_seed(cfg.seed)
     size = train_data["images"].shape[1]
@@ -76,8 +76,7 @@ def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list
             cfg.batch_size, cfg.patience
     sequence = AugmentedSequence(x_train, tr["labels"].astype(np.int64), batch, cfg.seed, augment=augment,
                                  class_weight=class_weight)
-    config = {"recipe": rec.name, "params": cfg.model_dump(), "n_train": len(x_train),
-              "labels": int(tr["labels"].sum())}
+    config = {"recipe": rec.name, "params": cfg.model_dump(), "data": fingerprint(x_train, tr["labels"], x_val)}
     callbacks = [] if rec.name == "seed" else [keras.callbacks.LearningRateScheduler(cosine(cfg.learning_rate, epochs))]
     history = fit_resumable(model, sequence, (x_val, va["labels"].astype(np.int64)), epochs=epochs,
                             seed=cfg.seed, checkpoint_dir=work_dir / f"checkpoint-{rec.name}", log_path=log_path,

@@ -13,6 +13,7 @@ each worker its own (only the chief's matters).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -56,6 +57,14 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ParamsError(f"strategy: unknown distribution strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+
+
+def fingerprint(*arrays: np.ndarray) -> str:
+    """A digest of the training data, for checkpoint configs: a checkpoint of other data must not resume."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
 
 
 def epoch_seed(seed: int, epoch: int) -> int:

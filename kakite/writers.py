@@ -31,7 +31,7 @@ def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y
     import tf_keras as keras
 
     from kakite.models.vae import build_vae, train_vae
-    from kakite.training import select_strategy
+    from kakite.training import fingerprint, select_strategy
 
     keras.utils.set_random_seed(cfg.seed)
     weights = {k: getattr(cfg, k) for k in ("kl_weight", "classifier_weight", "crosscov_weight",
@@ -39,9 +39,10 @@ def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y
     with select_strategy(cfg.strategy).scope():
         model = build_vae(variant, z_content, z_style, 10, x.shape[1], weights)
     config = {"params": cfg.model_dump(), "variant": variant, "z": [z_content, z_style], "epochs": epochs,
-              "n": len(x)}
+              "data": fingerprint(x, y, w, x_val)}
     train_vae(model, x, y, w, x_val, y_val, w_val, epochs, cfg.batch_size, cfg.learning_rate, cfg.seed, log_path,
-              checkpoint_dir=work_dir / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config)
+              checkpoint_dir=work_dir / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config,
+              delete_checkpoint=True)
     return model
 
 

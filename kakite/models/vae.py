@@ -344,6 +344,7 @@ def train_vae(
     *,
     checkpoint_dir: str | os.PathLike | None = None,
     config: Mapping | None = None,
+    delete_checkpoint: bool = False,
     verbose: int = 2,
 ) -> dict[str, list[float]]:
     """Compile with Adam(lr) and train on writer-grouped batches; resumable through `checkpoint_dir`.
@@ -365,7 +366,7 @@ def train_vae(
     val = AugmentedSequence(x_val, {"label": y_val, "writer": w_val}, batch_size, seed, order=lambda rng: val_order)
     return fit_resumable(
         model, train, val, epochs=epochs, seed=seed, checkpoint_dir=checkpoint_dir, log_path=log_path,
-        config=config, verbose=verbose,
+        config=config, delete_checkpoint=delete_checkpoint, verbose=verbose,
     )
 
 
