@@ -5,14 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont fonts-noto-cjk \
 	fonts-takao fonts-vlgothic fonts-yozvox-yozfont fonts-yozvox-yozfont-antique fonts-yozvox-yozfont-cute \
-	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu
+	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu zinnia-utils tegaki-zinnia-japanese
 PORT ?= 8000
 
 .PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint bench serve clean-venv
 
 setup: system venv web-vendor
 
-# Debian packages: fonts for the embedded data, Chromium for the browser tests.
+# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia for the benchmark.
 system: .make/system
 .make/system: Makefile
 	@mkdir -p .make
@@ -63,9 +63,10 @@ test-demo: repro
 screenshots: repro
 	KAKITE_ARTIFACTS=web/screenshots $(BIN)/python -m pytest -q -m demo -k screenshots
 
-# Speed and size on this machine -> metrics/bench.json (after the pipeline has run).
+# kakite against its peers on this machine -> metrics/bench.json and the README table (after the pipeline).
 bench: repro
 	$(RUN) $(BIN)/python -m bench.run
+	$(BIN)/python -m kakite.report
 
 # Rewrite the README's results block from metrics/*.json.
 report: venv

@@ -50,3 +50,18 @@ def linear_probe(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
     probe.fit(z_train.reshape(len(z_train), -1), y_train)
     return accuracy(y_test, probe.predict(z_test.reshape(len(z_test), -1)))
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion: sound near 0 and 1, where the normal one is not.
+
+    It treats items as independent; samples of one writer are correlated, so read it as a lower
+    bound on the real uncertainty.
+    """
+    if n == 0:
+        return 0.0, 0.0
+    p = hits / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return r(max(0.0, centre - half)), r(min(1.0, centre + half))

@@ -68,16 +68,71 @@ def export_table(exported: dict) -> str:
                           for name, e in rows)
 
 
-def bench_table(bench: dict) -> str:
-    p, b, d = bench["predict"], bench["browser"], bench["dvc"]
-    rows = [("`kakite predict`, in process, warm (preprocess + CNN)", f"{p['in_process_images_per_s']:,} images/s"),
-            ("`kakite predict` on 2,000 PNG files, incl. start-up",
-             f"{p['cli_2000_pngs_images_per_s_incl_startup']:,} images/s"),
-            (f"page load to first prediction ({b['backend']})", f"{b['load_to_first_prediction_ms']:,} ms"),
-            (f"warm prediction in the page, median of 50 ({b['backend']})", f"{b['warm_prediction_median_ms']} ms"),
-            ("CNN download (model.json + shards)", f"{b['cnn_download_bytes'] / 1024:.0f} KiB"),
-            ("no-op `dvc repro`", f"{d['noop_repro_s']} s")]
-    return "| measure | value |\n|---|---:|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)
+def _pct_ci(block: dict, key: str) -> str:
+    lo, hi = block[f"{key}_ci95"]
+    return f"{100 * block[key]:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})"
+
+
+def peers_accuracy_table(acc: dict) -> str:
+    head = ("| system | test items | top-1, 73 classes | top-5, 73 classes | top-1, Zinnia's 46 "
+            "| top-5, Zinnia's 46 |\n|---|---|---:|---:|---:|---:|\n")
+    names = {"strokes": "strokes, unseen writers", "handwriting_font": "handwriting fonts"}
+    rows = []
+    for system, domains in acc["systems"].items():
+        for domain, label in names.items():
+            if domain not in domains:
+                rows.append(f"| {system} | {label} | – (reads strokes; fonts have none) | | | |\n")
+                continue
+            full, part = domains[domain]["all_73"], domains[domain]["zinnia_46"]
+            rows.append(f"| {system} | {label} (n = {full['n']:,} / {part['n']:,}) | {_pct_ci(full, 'top1')} | "
+                        f"{_pct_ci(full, 'top5')} | {_pct_ci(part, 'top1')} | {_pct_ci(part, 'top5')} |\n")
+    return head + "".join(rows)
+
+
+def peers_speed_table(bench: dict) -> str:
+    rec, b, t, d = bench["recognition"], bench["browser"], bench["training"], bench["dvc"]
+    ms = rec["ms_per_character"]
+    rows = [
+        ("recognition latency per character, batch of the strokes test set",
+         f"{ms['kakite_python_batch']:.3f} ms (Python)", f"{ms['zinnia_cli_batch']:.3f} ms (CLI)",
+         f"Zinnia {rec['zinnia_over_kakite_batch_latency']}× slower"),
+        ("one character per call (warm Python call / one CLI run)", f"{ms['kakite_python_one_call']:.1f} ms",
+         f"{ms['zinnia_cli_one_call']:.1f} ms", f"Zinnia {rec['zinnia_over_kakite_one_call_latency']}×"),
+        (f"in the browser, warm, median of 50 ({b['backend']})", f"{b['warm_prediction_median_ms']} ms",
+         f"{ms['zinnia_cli_batch']:.3f} ms (CLI batch)", f"Zinnia {b['zinnia_cli_over_browser_warm']}×"),
+        ("page load to first prediction", f"{b['load_to_first_prediction_ms']:,} ms", "", ""),
+        ("CNN download (model.json + shards)", f"{b['cnn_download_bytes'] / 1024:.0f} KiB", "", ""),
+        (f"CNN training, images/s (batch {t['batch_size']})", f"{t['images_per_s']['kakite']:,}",
+         f"{t['images_per_s']['seed']:,} (seed model)", f"kakite {t['kakite_over_seed']:.2f}×"),
+        ("`dvc repro` from nothing (fresh copy, empty cache)", f"{d['fresh_s']:.0f} s", "", ""),
+        ("`dvc repro` with nothing to do", f"{d['noop_s']} s", "", ""),
+        (f"`dvc repro` after {d['one_param_change']} ({', '.join(d['one_param_stages'])})",
+         f"{d['one_param_s']:.0f} s", "", ""),
+    ]
+    head = "| measure | kakite | peer | ratio |\n|---|---:|---:|---:|\n"
+    return head + "".join(f"| {m} | {k} | {p} | {q} |\n" for m, k, p, q in rows)
+
+
+def scaling_table(sc: dict) -> str:
+    head = (f"| images | train_cnn, {sc['train_cnn_epochs']} epochs | images | `kakite predict` on PNG files |\n"
+            "|---:|---:|---:|---:|\n")
+    return head + "".join(f"| {t['images']:,} | {t['seconds']} s | {p['images']:,} | {p['seconds']} s |\n"
+                          for t, p in zip(sc["train_cnn"], sc["predict"], strict=True))
+
+
+def bench_parts(bench: dict) -> list[str]:
+    parts = []
+    if acc := bench.get("accuracy"):
+        parts.append(f"**Against its peers: accuracy on the same test items** (`make bench`, `metrics/bench.json`). "
+                     f"Top-k with 95 % Wilson intervals; Zinnia's Japanese model knows {acc['zinnia_classes']} of "
+                     "the 73 classes and is fed the very strokes rendered for those test images.\n\n"
+                     + peers_accuracy_table(acc))
+    if {"recognition", "browser", "training", "dvc"} <= set(bench):
+        parts.append("**Against its peers: speed on this machine** (`make bench`, `metrics/bench.json`)\n\n"
+                     + peers_speed_table(bench))
+    if sc := bench.get("scaling"):
+        parts.append("**Scaling** (`make bench`; `dvc plots show` draws `bench_scaling`)\n\n" + scaling_table(sc))
+    return parts
 
 
 def render(metrics_dir: Path = Path("metrics")) -> str:
@@ -96,7 +151,7 @@ def render(metrics_dir: Path = Path("metrics")) -> str:
     if exported := _load(metrics_dir, "export"):
         parts.append("**In the browser** (`metrics/export.json`)\n\n" + export_table(exported))
     if bench := _load(metrics_dir, "bench"):
-        parts.append("**Speed on this machine** (`make bench`, `metrics/bench.json`)\n\n" + bench_table(bench))
+        parts += bench_parts(bench)
     return "\n".join(parts)
 
 

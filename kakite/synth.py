@@ -69,25 +69,49 @@ def _group(job: Job) -> str:
     return {"strokes": job.name, "digits": job.name, "typeset": UNGROUPED, "handwriting_font": HELDOUT}[job.domain]
 
 
+def _job_rng(job: Job, plan: RenderPlan) -> np.random.Generator:
+    return np.random.default_rng([plan.seed, _DOMAIN_CODES[job.domain], job.index])
+
+
+def member_name(job: Job, plan: RenderPlan, char: str, k: int) -> str:
+    """The zip member of the k-th sample of char in this job (also what the split files record)."""
+    return f"{plan.prefix}/{folder_name(char)}/{job.domain}_{job.name.replace(' ', '_')}_{k:02d}.png"
+
+
+def written_samples(job: Job, plan: RenderPlan) -> Iterator[tuple[str, int, list[np.ndarray]]]:
+    """A stroke writer's samples as pen trajectories, (char, k, strokes), drawn in render order.
+
+    render_job rasterizes exactly these, so a stroke-based recognizer (the Zinnia benchmark) can be
+    fed the very trajectories behind each image.
+    """
+    rng = _job_rng(job, plan)
+    style = strokes.sample_writer(rng, plan.style)
+    for char in plan.charset:
+        for k in range(plan.samples):
+            yield char, k, strokes.write_char(char, style, rng, plan.sample_noise)
+
+
+def _font_samples(job: Job, plan: RenderPlan) -> Iterator[tuple[str, int, np.ndarray]]:
+    rng = _job_rng(job, plan)
+    draw = render.render_typeset if job.domain == "typeset" else render.render_handwriting_font
+    for char in plan.charset:
+        if fonts.has_glyph(job.font_path, char):
+            for k in range(plan.samples):
+                yield char, k, draw(char, Path(job.font_path), plan.size, rng)
+
+
 def render_job(job: Job, plan: RenderPlan) -> list[tuple[str, bytes, tuple[str, ...]]]:
     """Render every sample of one job: (member path, PNG bytes, manifest row)."""
-    rng = np.random.default_rng([plan.seed, _DOMAIN_CODES[job.domain], job.index])
     by_hand = job.domain in ("strokes", "digits")
-    style = strokes.sample_writer(rng, plan.style) if by_hand else None
+    if by_hand:
+        samples = ((char, k, strokes.rasterize(s, plan.size)) for char, k, s in written_samples(job, plan))
+    else:
+        samples = _font_samples(job, plan)
     domain = "strokes" if by_hand else job.domain
     out = []
-    for char in plan.charset:
-        if job.font_path and not fonts.has_glyph(job.font_path, char):
-            continue
-        for k in range(plan.samples):
-            if by_hand:
-                pixels = strokes.rasterize(strokes.write_char(char, style, rng, plan.sample_noise), plan.size)
-            elif job.domain == "typeset":
-                pixels = render.render_typeset(char, Path(job.font_path), plan.size, rng)
-            else:
-                pixels = render.render_handwriting_font(char, Path(job.font_path), plan.size, rng)
-            member = f"{plan.prefix}/{folder_name(char)}/{job.domain}_{job.name.replace(' ', '_')}_{k:02d}.png"
-            out.append((member, _png(pixels), (member, char, domain, job.name, _group(job))))
+    for char, k, pixels in samples:
+        member = member_name(job, plan, char, k)
+        out.append((member, _png(pixels), (member, char, domain, job.name, _group(job))))
     return out
 
 

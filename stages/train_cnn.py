@@ -1,6 +1,7 @@
 """train_cnn: the hiragana recogniser, plus the seed recipe and the typeset-only ablation as baselines.
 
 Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and export_tfjs read),
+data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),
 metrics/cnn.json, metrics/plots/cnn/train_log.csv (curves) and metrics/plots/cnn/confusion.csv.
 """
 
@@ -12,12 +13,13 @@ import json
 from pathlib import Path
 
 from kakite import entry, metrics
-from kakite.atomic import load_npz, write_json, write_text
+from kakite.atomic import load_npz, save_npz, write_json, write_text
 from kakite.charset import HIRAGANA73
 from kakite.params import load_params
 from kakite.recipes import evaluate, recipe, train
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
+TOP5 = Path("data/eval/cnn_test_top5.npz")
 
 
 def main() -> None:
@@ -29,7 +31,8 @@ def main() -> None:
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
     recognizer, epochs = train(main_recipe, cfg, data["train"], data["val"], weights, WORK,
                                PLOTS / "train_log.csv")
-    scores, pred = evaluate(recognizer, test)
+    scores, ranked = evaluate(recognizer, test)
+    pred = ranked[:, 0]
     strokes = test["domains"] == "strokes"
     scores.update({
         "recipe": main_recipe.name,
@@ -39,13 +42,14 @@ def main() -> None:
         "strokes_test_writers": len(set(test["writers"][strokes].tolist())),
         "most_confused": metrics.top_confusions(test["labels"].astype(int), pred, HIRAGANA73, k=5),
     })
-    baselines = {}
+    baselines, top5 = {}, {main_recipe.name: ranked}
     for name in cfg.baselines:
         model, _ = train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)
-        base_scores, _ = evaluate(model, test)
+        base_scores, top5[name] = evaluate(model, test)
         baselines[name] = {k: base_scores[k] for k in ("accuracy", "by_domain")}
         baselines[name]["params"] = int(model.model.count_params())
     recognizer.save(MODEL, main_recipe.name)
+    save_npz(TOP5, files=test["files"], **top5)
     buf = io.StringIO()
     rows = [(HIRAGANA73[a], HIRAGANA73[p]) for a, p in zip(test["labels"], pred, strict=True)]
     csv.writer(buf, lineterminator="\n").writerows([("actual", "predicted"), *rows])

@@ -1,4 +1,4 @@
-"""A throw-away copy of the repository with the tiny params profile, for end-to-end DVC runs."""
+"""A throw-away copy of the repository (by default with the tiny params profile), for end-to-end DVC runs."""
 
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
     return proc
 
 
-def make_copy(dest: Path, overrides: dict | None = None) -> Path:
-    """Copy the tracked and untracked-but-not-ignored files, apply the tiny profile, git-commit it."""
+def make_copy(dest: Path, overrides: dict | None = None, profile: Path | None = TINY) -> Path:
+    """Copy the tracked and untracked-but-not-ignored files, apply a params profile, git-commit it.
+
+    profile None keeps params.yaml's defaults (what `make bench` times).
+    """
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
                             check=True).stdout.decode().split("\0")
     for rel in filter(None, listed):
@@ -46,7 +49,9 @@ def make_copy(dest: Path, overrides: dict | None = None) -> Path:
             continue
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest / rel)
-    set_params(dest, deep_merge(yaml.safe_load(TINY.read_text(encoding="utf-8")), overrides or {}))
+    base = yaml.safe_load(profile.read_text(encoding="utf-8")) if profile else {}
+    if base or overrides:
+        set_params(dest, deep_merge(base, overrides or {}))
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
                 ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"]):
         run(cmd, dest)

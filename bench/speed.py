@@ -1,0 +1,111 @@
+"""Speed, each number next to its peer's, measured in the same run on this machine.
+
+- recognition: kakite's Python path (preprocess + CNN on an in-memory batch) against Zinnia's CLI on
+  the same `strokes` test characters; one character at a time too (a warm Python call against one CLI
+  call, which loads Zinnia's model each time); the browser page (headless Chromium, WASM).
+- training: images/s of a training step, kakite's CNN against the seed article's, same images and
+  batch size, no augmentation (the models, not the data pipeline).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.zinnia import Zinnia
+from kakite.atomic import load_npz
+from kakite.charset import HIRAGANA73
+from kakite.metrics import r
+from kakite.params import load_params
+from kakite.recognizer import Recognizer, seed_input
+from tests.browser import draw_strokes, launch_chromium, open_tab, serve_static
+
+REPEATS = 3  # batch timings: median of this many runs
+SINGLE_RUNS = 50  # one-character timings: median of this many calls
+TRAIN_BATCHES = 40
+
+
+def median_seconds(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def recognition(repo: Path, images: np.ndarray, trajectories: list) -> dict:
+    """Per-character latency (ms) and throughput of kakite and Zinnia on the same characters."""
+    recognizer = Recognizer.load(repo / "data/models/cnn")
+    zinnia = Zinnia()
+    recognizer.probabilities(recognizer.prepare_batch(images[:512]))  # warm-up: graph tracing
+    batch = median_seconds(lambda: recognizer.probabilities(recognizer.prepare_batch(images)), REPEATS)
+    zinnia_batch = statistics.median(zinnia.run(trajectories, 5)[1] for _ in range(REPEATS))
+    single = median_seconds(lambda: recognizer.probabilities(recognizer.prepare_batch(images[:1])), SINGLE_RUNS)
+    zinnia_single = statistics.median(zinnia.run(trajectories[:1], 5)[1] for _ in range(SINGLE_RUNS))
+    n = len(images)
+    ms = {"kakite_python_batch": 1000 * batch / n, "zinnia_cli_batch": 1000 * zinnia_batch / n,
+          "kakite_python_one_call": 1000 * single, "zinnia_cli_one_call": 1000 * zinnia_single}
+    return {"characters": n, "zinnia_nbest": 5,
+            "ms_per_character": {k: round(v, 3) for k, v in ms.items()},
+            "characters_per_s": {"kakite_python_batch": round(n / batch), "zinnia_cli_batch": round(n / zinnia_batch)},
+            "zinnia_over_kakite_batch_latency": round(ms["zinnia_cli_batch"] / ms["kakite_python_batch"], 1),
+            "zinnia_over_kakite_one_call_latency": round(ms["zinnia_cli_one_call"] / ms["kakite_python_one_call"], 2)}
+
+
+def browser(repo: Path, drawn: list) -> dict:
+    """Headless Chromium on the WASM backend: page load to first prediction, then warm predictions."""
+    with serve_static({"": repo / "web"}) as site, launch_chromium() as chromium, \
+            open_tab(chromium, "about:blank") as tab:
+        page = tab.page
+        start = time.perf_counter()
+        page.goto(site.url + "/?backend=wasm")
+        status = page.evaluate("window.kakite.ready")
+        loaded = time.perf_counter() - start
+        draw_strokes(page, "#pad", drawn)
+        start = time.perf_counter()
+        page.evaluate("window.kakite.predictCanvas()")
+        first = time.perf_counter() - start
+        warm = page.evaluate(f"""async () => {{
+            const times = [];
+            for (let i = 0; i < {SINGLE_RUNS}; i++) {{
+                const t = performance.now(); await window.kakite.predictCanvas(); times.push(performance.now() - t);
+            }}
+            times.sort((a, b) => a - b); return times[Math.floor(times.length / 2)];
+        }}""")
+    return {"backend": status["backend"], "load_to_ready_ms": round(1000 * loaded),
+            "first_prediction_ms": round(1000 * first), "load_to_first_prediction_ms": round(1000 * (loaded + first)),
+            "warm_prediction_median_ms": round(warm, 1),
+            "cnn_download_bytes": sum(p.stat().st_size for p in (repo / "web/model/cnn").iterdir())}
+
+
+def training(repo: Path) -> dict:
+    """Training images/s of kakite's CNN and the seed's, each compiled as its recipe compiles it."""
+    import tf_keras as keras
+
+    from kakite.models.cnn import build_kakite_cnn, build_seed_cnn, compile_kakite
+    from kakite.preprocess import HIRAGANA, batch
+
+    cfg = load_params("train_cnn", path=repo / "params.yaml")
+    train = load_npz(repo / "data/split/hiragana_train.npz")
+    n = min(len(train["images"]), TRAIN_BATCHES * cfg.batch_size)
+    images, labels = train["images"][:n], train["labels"][:n].astype(np.int64)
+    keras.utils.set_random_seed(cfg.seed)
+    size = images.shape[1]
+    kakite = build_kakite_cnn(len(HIRAGANA73), size, cfg.filters, cfg.dense, cfg.dropout)
+    compile_kakite(kakite, cfg.learning_rate)
+    models = {"kakite": (kakite, batch(images, HIRAGANA)),
+              "seed": (build_seed_cnn(len(HIRAGANA73), size), seed_input(images)[..., None])}
+    out: dict = {"batch_size": cfg.batch_size, "images": n, "images_per_s": {}, "params": {}}
+    for name, (model, x) in models.items():
+        model.fit(x[: 2 * cfg.batch_size], labels[: 2 * cfg.batch_size], batch_size=cfg.batch_size, verbose=0)
+        seconds = median_seconds(lambda m=model, x=x: m.fit(x, labels, batch_size=cfg.batch_size, epochs=1,
+                                                           shuffle=False, verbose=0), REPEATS)
+        out["images_per_s"][name] = round(n / seconds)
+        out["params"][name] = int(model.count_params())
+    out["kakite_over_seed"] = r(out["images_per_s"]["kakite"] / out["images_per_s"]["seed"])
+    return out

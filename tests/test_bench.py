@@ -1,0 +1,96 @@
+"""The benchmark's measuring parts: Zinnia's input and output, the regenerated trajectories, the scores."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bench.accuracy import regenerate_trajectories, score
+from bench.zinnia import CANVAS, Zinnia, parse_nbest, sexpr
+from kakite import synth
+from kakite.charset import HIRAGANA73
+from kakite.errors import KakiteError
+from kakite.metrics import wilson_interval
+from kakite.params import load_params
+from kakite.strokes import load_strokes
+from tests.conftest import PARAMS
+
+ZINNIA_LACKS = "がぎぐげござじずぜぞだぢづでどばぱびぴぶぷべぺぼぽゐゑ"  # voiced kana, ゐ and ゑ
+
+
+def test_sexpr_is_zinnias_character_format():
+    strokes = [np.array([[0.1, 0.2, 0.05], [0.5, 0.25, 0.05]]), np.array([[0.0, 1.2], [1.0, 0.9994]])]
+    assert sexpr(strokes) == (f"(character (width {CANVAS})(height {CANVAS})"
+                              "(strokes ((100 200)(500 250))((0 1000)(1000 999))))")
+
+
+def test_parse_nbest_keeps_the_order_and_splits_characters():
+    out = "Answer: \nあ 0.9\n安 -0.1\nAnswer: \nの 1.2\n"
+    assert parse_nbest(out) == [["あ", "安"], ["の"]]
+    with pytest.raises(KakiteError, match="before the first 'Answer:'"):
+        parse_nbest("あ 0.9\n")
+
+
+def test_zinnias_japanese_model_covers_46_of_the_73_classes():
+    covered = {c for c in HIRAGANA73 if c in Zinnia().classes()}
+    assert len(covered) == 46
+    assert covered == set(HIRAGANA73) - set(ZINNIA_LACKS)
+
+
+def test_zinnia_reads_kanjivg_strokes_the_right_way_up():
+    """Clean KanjiVG strokes: most covered kana come back first; flipped upside down, far fewer do."""
+    covered = [c for c in HIRAGANA73 if c not in ZINNIA_LACKS]
+    upright = [load_strokes(c) for c in covered]
+    flipped = [[np.column_stack([s[:, 0], 1.0 - s[:, 1]]) for s in strokes] for strokes in upright]
+    zinnia = Zinnia()
+    hits = [sum(r[0] == c for r, c in zip(zinnia.rank_within(chars, HIRAGANA73, 5), covered, strict=True))
+            for chars in (upright, flipped)]
+    assert hits[0] >= 35 and hits[1] <= 15, hits
+
+
+def test_wilson_interval_matches_published_values():
+    assert wilson_interval(5, 10) == (0.2366, 0.7634)
+    assert wilson_interval(95, 100) == (0.8882, 0.9785)
+    assert wilson_interval(0, 10) == (0.0, 0.2775) and wilson_interval(10, 10) == (0.7225, 1.0)
+    assert wilson_interval(0, 0) == (0.0, 0.0)
+
+
+def test_score_counts_top1_and_top5():
+    truth = np.array(["あ", "い", "う", "え"])
+    ranked = [["あ"], ["う", "い"], ["a", "b", "c", "d", "e", "う"], []]
+    s = score(truth, ranked)
+    assert (s["n"], s["top1"], s["top5"]) == (4, 0.25, 0.5)
+    assert s["top1_ci95"] == list(wilson_interval(1, 4)) and s["top5_ci95"] == list(wilson_interval(2, 4))
+
+
+@pytest.fixture(scope="module")
+def one_writer_test_split() -> tuple[dict, object]:
+    """A test split holding what params.yaml's writer w003 wrote, read back from the PNGs as grayscale does."""
+    cfg = load_params("fetch", path=PARAMS)
+    job, plan = next((j, p) for j, p in synth.hiragana_jobs(cfg) if j.name == "w003")
+    rendered = synth.render_job(job, plan)
+    test = {"files": np.array([m for m, _, _ in rendered]), "domains": np.array(["strokes"] * len(rendered)),
+            "writers": np.array(["w003"] * len(rendered)),
+            "images": np.stack([np.asarray(Image.open(io.BytesIO(png))) for _, png, _ in rendered])}
+    return test, cfg
+
+
+def test_regenerated_trajectories_draw_the_test_images(one_writer_test_split):
+    from kakite.strokes import rasterize
+
+    test, cfg = one_writer_test_split
+    trajectories = regenerate_trajectories(test, cfg)
+    assert len(trajectories) == len(test["files"]) == 2 * len(HIRAGANA73)
+    for i in (0, 77, len(trajectories) - 1):
+        assert np.array_equal(rasterize(trajectories[i], test["images"].shape[1]), test["images"][i])
+
+
+def test_a_test_image_the_params_no_longer_draw_is_refused(one_writer_test_split):
+    test, cfg = one_writer_test_split
+    changed = {**test, "images": test["images"].copy()}
+    changed["images"][5, 20:28, 20:28] = 0
+    with pytest.raises(KakiteError, match=f"{test['files'][5]}: params.yaml's fetch block no longer draws"):
+        regenerate_trajectories(changed, cfg)
