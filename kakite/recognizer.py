@@ -8,7 +8,7 @@ model and its preprocessing cannot drift apart.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ class Recognizer:
     model: object
     labels: str
     spec: preprocess.Spec | None  # None: the seed recipe (raw / 255)
+    _forward: object = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, directory: Path) -> Recognizer:
@@ -70,7 +71,21 @@ class Recognizer:
         return preprocess.batch(grays, self.spec)
 
     def probabilities(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
-        return self.model.predict(x, batch_size=batch_size, verbose=0) if len(x) else np.zeros((0, len(self.labels)))
+        """Class probabilities, batch by batch through one traced graph.
+
+        Keras's predict() builds its data pipeline on every call (~75 ms for one image on 2 cores);
+        a tf.function with a fixed signature costs ~2 ms per call and is faster on big batches too.
+        """
+        if not len(x):
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        if self._forward is None:
+            import tensorflow as tf
+
+            spec = tf.TensorSpec([None, *self.model.input_shape[1:]], tf.float32)
+            self._forward = tf.function(lambda batch: self.model(batch, training=False), input_signature=[spec],
+                                        autograph=False)
+        x = np.asarray(x, dtype=np.float32)
+        return np.concatenate([self._forward(x[i:i + batch_size]).numpy() for i in range(0, len(x), batch_size)])
 
     def top_k(self, x: np.ndarray, k: int) -> list[list[dict]]:
         probs = self.probabilities(x)

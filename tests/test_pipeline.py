@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
+import numpy as np
 import pytest
 
+from kakite.charset import HIRAGANA73
 from tests.pipeline import make_copy, run, set_params
+from tests.test_bench import ZINNIA_LACKS
 
 pytestmark = pytest.mark.slow
 
@@ -123,3 +127,24 @@ def test_a_four_point_sweep_runs_on_dvcs_experiment_queue(repo):
     runs = [exp for commit in shown for exp in commit.get("experiments") or []]
     scores = [r["revs"][0]["data"]["metrics"]["metrics/cnn.json"]["data"]["kakite"]["accuracy"] for r in runs]
     assert len(scores) == 4 and all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_bench_accuracy_and_scaling_run_on_the_trained_models(repo):
+    """`make bench`'s accuracy and scaling parts on the tiny models; the scaling plot renders in DVC."""
+    run([sys.executable, "-m", "bench.run", "--only", "accuracy", "scaling"], repo)
+    bench = json.loads((repo / "metrics/bench.json").read_text())
+    systems = bench["accuracy"]["systems"]
+    assert set(systems) == {"kakite", "seed", "typeset_only", "zinnia"}
+    assert set(systems["zinnia"]) == {"strokes"} and bench["accuracy"]["zinnia_classes"] == 46
+    test = np.load(repo / "data/split/hiragana_test.npz", allow_pickle=False)
+    strokes = test["domains"] == "strokes"
+    covered = sum(HIRAGANA73[i] not in ZINNIA_LACKS for i in test["labels"][strokes])
+    for name, domains in systems.items():
+        assert domains["strokes"]["all_73"]["n"] == strokes.sum(), name
+        assert domains["strokes"]["zinnia_46"]["n"] == covered, name
+        for part in domains["strokes"].values():
+            assert part["top1"] <= part["top5"] and part["top1_ci95"][0] <= part["top1"] <= part["top1_ci95"][1]
+    sizes = [row["images"] for row in bench["scaling"]["train_cnn"]]
+    assert len(sizes) == 3 and sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    plots = json.loads(run(["dvc", "plots", "show", "--json", "bench_scaling"], repo).stdout)
+    assert plots.get("bench_scaling"), plots

@@ -31,3 +31,23 @@ def test_cluster_table_keeps_the_seed_reference_rows(tmp_path):
     table = report.render(tmp_path)
     assert "| seed 3 | K-Means | z_b 10 (seed article, EMNIST) | 0.1971 | 0.0275 | 0.0736 |" in table
     assert "| 1 | K-Means | z_style (10) | 0.5000 | 0.2500 | 0.1250 |" in table
+
+
+def _topk(n: int, top1: float, top5: float) -> dict:
+    return {"n": n, "top1": top1, "top1_ci95": [top1 - 0.01, top1 + 0.01], "top5": top5,
+            "top5_ci95": [top5 - 0.01, top5 + 0.01]}
+
+
+def test_peer_accuracy_table_marks_what_zinnia_cannot_read(tmp_path):
+    both = {"all_73": _topk(100, 0.9, 0.95), "zinnia_46": _topk(60, 0.92, 0.99)}
+    bench = {"accuracy": {"zinnia_classes": 46, "systems": {
+        "kakite": {"strokes": both, "handwriting_font": both},
+        "zinnia": {"strokes": {"all_73": _topk(100, 0.5, 0.6), "zinnia_46": _topk(60, 0.75, 0.9)}}}}}
+    (tmp_path / "bench.json").write_text(json.dumps(bench))
+    table = report.render(tmp_path)
+    assert "knows 46 of the 73 classes" in table
+    assert ("| kakite | strokes, unseen writers (n = 100 / 60) | 90.0 % (89.0–91.0) | 95.0 % (94.0–96.0) | "
+            "92.0 % (91.0–93.0) | 99.0 % (98.0–100.0) |") in table
+    assert "| zinnia | strokes, unseen writers (n = 100 / 60) | 50.0 % (49.0–51.0) |" in table
+    assert "| zinnia | handwriting fonts | – (reads strokes; fonts have none) |" in table
+    assert "Against its peers: speed" not in table  # no speed measured, no speed table
