@@ -34,7 +34,9 @@ def _strokes_items() -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="parts to (re)measure")
-    parts = parser.parse_args(argv).only
+    parser.add_argument("--runs", type=int, default=3, help="scaling: runs per point, the median is kept")
+    args = parser.parse_args(argv)
+    parts = args.only
     results = json.loads(BENCH.read_text(encoding="utf-8")) if BENCH.is_file() and len(parts) < len(PARTS) else {}
     items = None
     if "accuracy" in parts:
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
             / results["browser"]["warm_prediction_median_ms"], 2)
         results["training"] = speed.training(REPO)
     if "scaling" in parts:
-        results["scaling"] = scaling.scaling(REPO)
+        results["scaling"] = scaling.scaling(REPO, args.runs)
     if "repro" in parts:
         results["dvc"] = repro_timings.repro_timings(REPO)
     write_json(BENCH, results)
