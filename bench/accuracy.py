@@ -68,7 +68,7 @@ def compare(repo: Path) -> tuple[dict, dict]:
     if top5["files"].tolist() != test["files"].tolist():
         raise KakiteError("data/eval/cnn_test_top5.npz does not match data/split/hiragana_test.npz; run `dvc repro`")
     zinnia = Zinnia()
-    covered = {c for c in HIRAGANA73 if c in zinnia.classes()}
+    covered = set(HIRAGANA73) & zinnia.classes()
     truth = np.array([HIRAGANA73[i] for i in test["labels"]])
     systems: dict[str, dict] = {}
     for name in (k for k in top5 if k != "files"):
