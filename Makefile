@@ -66,11 +66,11 @@ screenshots: repro
 # kakite against its peers on this machine -> metrics/bench.json and the README table (after the pipeline).
 bench: repro
 	$(RUN) $(BIN)/python -m bench.run
-	$(BIN)/python -m kakite.report
+	$(BIN)/python -m kakite.report.readme
 
 # Rewrite the README's results block from metrics/*.json.
 report: venv
-	$(BIN)/python -m kakite.report
+	$(BIN)/python -m kakite.report.readme
 
 lint: venv
 	$(BIN)/ruff check kakite stages tests bench

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from bench.zinnia import Zinnia
-from kakite import strokes, synth
-from kakite.atomic import load_npz
-from kakite.charset import HIRAGANA73
-from kakite.errors import KakiteError
-from kakite.metrics import r, wilson_interval
-from kakite.params import load_params
+from kakite.acquire import strokes, synth
+from kakite.core.atomic import load_npz
+from kakite.core.charset import HIRAGANA73
+from kakite.core.errors import KakiteError
+from kakite.core.metrics import r, wilson_interval
+from kakite.core.params import load_params
 
 DOMAINS = ("strokes", "handwriting_font")
 TOP_K = 5

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.pipeline import make_copy, run, set_params
+from bench.workspace import make_copy, run, set_params
 
 
 def _timed_repro(repo: Path, *flags: str) -> tuple[float, list[str]]:

@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 
 from bench import accuracy, repro_timings, scaling, speed
-from kakite.atomic import load_npz, write_json
-from kakite.params import load_params
+from kakite.core.atomic import load_npz, write_json
+from kakite.core.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "metrics/bench.json"
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     if "accuracy" in parts:
         results["accuracy"], items = accuracy.compare(REPO)
     if "speed" in parts:
-        from tests.test_web import HIRAGANA_A
+        from bench.browser import HIRAGANA_A
 
         items = items or _strokes_items()
         results["recognition"] = speed.recognition(REPO, items["images"], items["trajectories"])

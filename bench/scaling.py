@@ -23,11 +23,11 @@ import numpy as np
 from PIL import Image
 
 from bench.speed import median_seconds
-from kakite.atomic import load_npz, write_text
-from kakite.dataset import select
-from kakite.params import load_params
-from kakite.recipes import recipe, train
-from tests.pipeline import env
+from bench.workspace import env
+from kakite.core.atomic import load_npz, write_text
+from kakite.core.params import load_params
+from kakite.decode.dataset import select
+from kakite.recognizer.recipes import recipe, train
 
 FRACTIONS = (0.25, 0.5, 1.0)
 PREDICT_COPIES = (1, 4, 16)

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.browser import draw_strokes, launch_chromium, open_tab, serve_static
 from bench.zinnia import Zinnia
-from kakite.atomic import load_npz
-from kakite.charset import HIRAGANA73
-from kakite.metrics import r
-from kakite.params import load_params
-from kakite.recognizer import Recognizer, seed_input
-from tests.browser import draw_strokes, launch_chromium, open_tab, serve_static
+from kakite.core.atomic import load_npz
+from kakite.core.charset import HIRAGANA73
+from kakite.core.metrics import r
+from kakite.core.params import load_params
+from kakite.recognizer.model_dir import Recognizer, seed_input
 
 REPEATS = 3  # batch timings: median of this many runs
 SINGLE_RUNS = 50  # one-character timings: median of this many calls
@@ -87,8 +87,8 @@ def training(repo: Path) -> dict:
     """Training images/s of kakite's CNN and the seed's, each compiled as its recipe compiles it."""
     import tf_keras as keras
 
-    from kakite.models.cnn import build_kakite_cnn, build_seed_cnn, compile_kakite
-    from kakite.preprocess import HIRAGANA, batch
+    from kakite.core.preprocess import HIRAGANA, batch
+    from kakite.recognizer.network import build_kakite_cnn, build_seed_cnn, compile_kakite
 
     cfg = load_params("train_cnn", path=repo / "params.yaml")
     train = load_npz(repo / "data/split/hiragana_train.npz")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kakite.errors import KakiteError
+from kakite.core.errors import KakiteError
 
 MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-ja.model")
 CANVAS = 1000  # the s-expressions' width and height; kakite's strokes are fractions of the box

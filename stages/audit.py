@@ -12,9 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kakite import entry
-from kakite.atomic import load_npz, write_json, write_text
-from kakite.audit import (
+from kakite.core import entry
+from kakite.core.atomic import load_npz, write_json, write_text
+from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.core.params import load_params
+from kakite.core.records import HELDOUT
+from kakite.curate.audit import (
     class_counts,
     class_weights,
     duplicate_groups,
@@ -22,9 +25,6 @@ from kakite.audit import (
     imbalance_ratio,
     require_all_classes,
 )
-from kakite.charset import DIGITS, HIRAGANA73
-from kakite.params import load_params
-from kakite.synth import HELDOUT
 
 GRAY = Path("data/gray")
 

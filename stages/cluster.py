@@ -10,27 +10,26 @@ from pathlib import Path
 import numpy as np
 from sklearn.manifold import TSNE
 
-from kakite import clustering, entry, metrics, plots, writers
-from kakite.atomic import load_npz, write_json
-from kakite.params import load_params
+from kakite.core import entry, metrics, plots
+from kakite.core.atomic import load_npz, write_json
+from kakite.core.params import load_params
+from kakite.writers import clustering, disentangle
+from kakite.writers.model_dir import Stylist
 
 MODEL, PLOTS = Path("data/models/vae"), Path("metrics/plots/cluster")
 
 
 def main() -> None:
     cfg = load_params("cluster")
-    import tf_keras as keras
-
-    from kakite.models.vae import encode_means
+    from kakite.writers.network import encode_means
 
     test = load_npz("data/split/digits_test.npz")
     chosen = clustering.top_writers(test["writers"], cfg.writers)
     keep = np.isin(test["writers"], chosen)
     names = test["writers"][keep]
     labels = np.searchsorted(chosen, names)
-    x = writers.digit_inputs(test["images"][keep])
-    encoder = keras.models.load_model(MODEL / "encoder.h5", compile=False)
-    z_content, z_style = encode_means(encoder, x)
+    x = disentangle.digit_inputs(test["images"][keep])
+    z_content, z_style = encode_means(Stylist.load(MODEL).encoder, x)
     mean_z, mean_labels = clustering.chunk_means(z_style, labels, cfg.per_writer_mean)
     spaces = [("raw pixels", x), ("z_content", z_content), ("z_style", z_style),
               (f"z_style, mean of {cfg.per_writer_mean}", mean_z)]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from kakite import entry, synth
-from kakite.atomic import write_json
-from kakite.params import load_params
-from kakite.sources import fetch_source
+from kakite.acquire import synth
+from kakite.acquire.sources import fetch_source
+from kakite.core import entry
+from kakite.core.atomic import write_json
+from kakite.core.params import load_params
 
 RAW = Path("data/raw")
 

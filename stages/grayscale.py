@@ -1,6 +1,6 @@
 """grayscale: every selected source, decoded to grey uint8 arrays in two npz files.
 
-Outputs: data/gray/hiragana.npz, data/gray/digits.npz (format: kakite/dataset.py), data/gray/report.csv
+Outputs: data/gray/hiragana.npz, data/gray/digits.npz (format: kakite/decode/dataset.py), data/gray/report.csv
 (every file that failed or was resized, with the reason) and metrics/grayscale.json.
 """
 
@@ -11,12 +11,13 @@ import io
 from collections import Counter
 from pathlib import Path
 
-from kakite import entry
-from kakite.atomic import save_npz, write_json, write_text
-from kakite.charset import DIGITS, HIRAGANA73
-from kakite.dataset import GrayReport, collect, concat
-from kakite.params import load_params
-from kakite.sources import ScanReport, iter_manifest_zip, iter_source
+from kakite.acquire.sources import ScanReport, iter_manifest_zip, iter_source
+from kakite.core import entry
+from kakite.core.atomic import save_npz, write_json, write_text
+from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.core.params import load_params
+from kakite.core.records import DIGITS_SIZE, HIRAGANA_SIZE
+from kakite.decode.dataset import GrayReport, collect, concat
 
 RAW = Path("data/raw")
 OUT = Path("data/gray")
@@ -46,10 +47,10 @@ def _build(dataset: str, names: list[str], charset: str, size: int, sources: dic
 
 
 def main() -> None:
-    data, fetch, gray = load_params("data", "fetch", "grayscale")
+    data, fetch = load_params("data", "fetch")
     sources = fetch.sources.model_dump()
-    hira, hira_sum, hira_bad = _build("hiragana", data.source.hiragana, HIRAGANA73, gray.hiragana_size, sources)
-    digits, dig_sum, dig_bad = _build("digits", [data.source.digits], DIGITS, gray.digits_size, sources)
+    hira, hira_sum, hira_bad = _build("hiragana", data.source.hiragana, HIRAGANA73, HIRAGANA_SIZE, sources)
+    digits, dig_sum, dig_bad = _build("digits", [data.source.digits], DIGITS, DIGITS_SIZE, sources)
     save_npz(OUT / "hiragana.npz", **hira)
     save_npz(OUT / "digits.npz", **digits)
     buf = io.StringIO()

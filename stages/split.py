@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from kakite import entry
-from kakite.atomic import load_npz, save_npz, write_json
-from kakite.dataset import select
-from kakite.errors import DataError
-from kakite.params import load_params
-from kakite.splitting import SPLITS, assign, crossing_hashes, unify_duplicates
+from kakite.core import entry
+from kakite.core.atomic import load_npz, save_npz, write_json
+from kakite.core.errors import DataError
+from kakite.core.params import load_params
+from kakite.curate.splitting import SPLITS, assign, crossing_hashes, unify_duplicates
+from kakite.decode.dataset import select
 
 GRAY, OUT = Path("data/gray"), Path("data/split")
 

@@ -12,11 +12,11 @@ import io
 import json
 from pathlib import Path
 
-from kakite import entry, metrics
-from kakite.atomic import load_npz, save_npz, write_json, write_text
-from kakite.charset import HIRAGANA73
-from kakite.params import load_params
-from kakite.recipes import evaluate, recipe, train
+from kakite.core import entry, metrics
+from kakite.core.atomic import load_npz, save_npz, write_json, write_text
+from kakite.core.charset import HIRAGANA73
+from kakite.core.params import load_params
+from kakite.recognizer.recipes import evaluate, recipe, train
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
 TOP5 = Path("data/eval/cnn_test_top5.npz")

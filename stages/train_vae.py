@@ -7,14 +7,16 @@ metrics/plots/vae/experiment1_latents.png and metrics/plots/vae/experiment1_grid
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from kakite import entry, plots, preprocess, writers
-from kakite.atomic import atomic_path, load_npz, write_json
-from kakite.params import load_params
+from kakite.core import entry, plots
+from kakite.core.atomic import load_npz, write_json
+from kakite.core.charset import DIGITS
+from kakite.core.params import load_params
+from kakite.writers import disentangle
+from kakite.writers.model_dir import Stylist
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/vae"), Path("metrics/plots/vae"), Path("data/work")
 GRID = 15  # experiment I's decoded grid is GRID × GRID over ±2 standard deviations
@@ -23,14 +25,14 @@ GRID = 15  # experiment I's decoded grid is GRID × GRID over ±2 standard devia
 def _load(part: str, known: np.ndarray | None = None) -> dict:
     data = load_npz(SPLIT / f"digits_{part}.npz")
     known = np.unique(data["writers"]) if known is None else known
-    return {"x": writers.digit_inputs(data["images"]), "y": data["labels"].astype(np.int64),
-            "w": writers.writer_ids(data["writers"], known), "names": known}
+    return {"x": disentangle.digit_inputs(data["images"]), "y": data["labels"].astype(np.int64),
+            "w": disentangle.writer_ids(data["writers"], known), "names": known}
 
 
 def _experiment_1d(cfg, tr: dict, va: dict, te: dict) -> None:
-    from kakite.models.vae import decode, encode_means
+    from kakite.writers.network import decode, encode_means
 
-    model = writers.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], 1, 1, "seed",
+    model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], 1, 1, "seed",
                           cfg.experiment_1d_epochs, None, WORK)
     zc, zs = encode_means(model.encoder, te["x"])
     points = np.concatenate([zc, zs], axis=1)
@@ -48,18 +50,14 @@ def main() -> None:
     cfg = load_params("train_vae")
     tr = _load("train")
     va, te = _load("val", tr["names"]), _load("test", tr["names"])
-    model = writers.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], cfg.z_content, cfg.z_style,
+    model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], cfg.z_content, cfg.z_style,
                           cfg.variant, cfg.epochs, PLOTS / "train_log.csv", WORK)
-    scores = writers.evaluate(model, cfg.seed, tr, te)
+    scores = disentangle.evaluate(model, cfg.seed, tr, te)
     scores.update({"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
                    "writers": len(tr["names"])})
-    for part in ("encoder", "decoder"):
-        with atomic_path(MODEL / f"{part}.h5", suffix=".h5") as tmp:
-            getattr(model, part).save(tmp)
-    meta = {"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
-            "spec": asdict(preprocess.DIGITS), "preprocess": preprocess.spec_constants(preprocess.DIGITS),
-            **writers.latent_summary(model, tr["x"], tr["y"])}
-    write_json(MODEL / "meta.json", meta)
+    Stylist.save(MODEL, model.encoder, model.decoder, DIGITS,
+                 {"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
+                  **disentangle.latent_summary(model, tr["x"], tr["y"])})
     if cfg.experiment_1d_epochs:
         _experiment_1d(cfg, tr, va, te)
     write_json("metrics/vae.json", scores)

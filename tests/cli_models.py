@@ -10,14 +10,14 @@ peaked and probabilities differ between images), which is all the CLI's plumbing
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from kakite import preprocess, writers
-from kakite.atomic import atomic_path, write_json
-from kakite.charset import DIGITS, HIRAGANA73
+from kakite.core import preprocess
+from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.writers import disentangle
+from kakite.writers.model_dir import Stylist
 from tests.image_fixtures import glyph
 from tests.web_model_fixture import _randomise as randomise
 
@@ -38,20 +38,17 @@ def seed_cnn_dir(directory: Path, seed: int = 1) -> Path:
 
 def vae_dir(directory: Path, seed: int = 2) -> Path:
     """encoder.h5, decoder.h5 and meta.json as stages/train_vae.py saves them (variant "kakite", 2 + 2 latents)."""
-    from kakite.models.vae import build_vae
+    from kakite.writers.network import build_vae
 
     spec = preprocess.DIGITS
     model = build_vae("kakite", Z_CONTENT, Z_STYLE, len(DIGITS), spec.size, VAE_LOSS_WEIGHTS)
     rng = np.random.default_rng(seed)
     for part in (model.encoder, model.decoder):
         randomise(part, rng)
-        with atomic_path(Path(directory) / f"{part.name}.h5", suffix=".h5") as tmp:
-            part.save(tmp)
-    x = writers.digit_inputs(digit_images())
-    meta = {"variant": "kakite", "z_content": Z_CONTENT, "z_style": Z_STYLE, "spec": asdict(spec),
-            "preprocess": preprocess.spec_constants(spec),
-            **writers.latent_summary(model, x, np.arange(len(DIGITS)))}
-    write_json(Path(directory) / "meta.json", meta)
+    x = disentangle.digit_inputs(digit_images())
+    Stylist.save(directory, model.encoder, model.decoder, DIGITS,
+                 {"variant": "kakite", "z_content": Z_CONTENT, "z_style": Z_STYLE,
+                  **disentangle.latent_summary(model, x, np.arange(len(DIGITS)))})
     return Path(directory)
 
 
@@ -62,8 +59,8 @@ def digit_images() -> list[np.ndarray]:
 
 
 def _save_cnn(directory: Path, spec: preprocess.Spec | None, recipe: str, seed: int) -> Path:
-    from kakite.models.cnn import build_kakite_cnn
-    from kakite.recognizer import Recognizer
+    from kakite.recognizer.model_dir import Recognizer
+    from kakite.recognizer.network import build_kakite_cnn
 
     model = build_kakite_cnn(len(HIRAGANA73), preprocess.HIRAGANA.size, CNN_FILTERS, CNN_DENSE, 0.0)
     randomise(model, np.random.default_rng(seed))

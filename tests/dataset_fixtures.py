@@ -18,7 +18,7 @@ import numpy as np
 import scipy.io
 from PIL import Image, ImageDraw
 
-from kakite.charset import folder_name
+from kakite.core.charset import folder_name
 
 # Seven-segment figure in a 28x28 box: segment -> line (x0, y0, x1, y1).
 _SEGMENTS = {

@@ -1,7 +1,7 @@
 """Deterministic image fixtures for the decoding and preprocessing tests, and for the browser test.
 
 Grey fixtures are uint8 2-D arrays (dark ink on light paper unless the name says otherwise); the
-browser test can feed the same arrays to web/preprocess.js and compare with kakite.preprocess.
+browser test can feed the same arrays to web/preprocess.js and compare with kakite.core.preprocess.
 File fixtures are written into a caller's directory (tmp_path) in a chosen mode and format.
 No fonts are needed: the test character is a few strokes drawn with PIL.
 """

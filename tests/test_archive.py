@@ -1,4 +1,4 @@
-"""kakite.archive: unsafe or damaged zips are refused with a DataError naming archive and entry."""
+"""kakite.acquire.archive: unsafe or damaged zips are refused with a DataError naming archive and entry."""
 
 import stat
 import struct
@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from kakite.archive import extract_member, open_zip, read_member, safe_members
-from kakite.errors import DataError
+from kakite.acquire.archive import extract_member, open_zip, read_member, safe_members
+from kakite.core.errors import DataError
 from tests.dataset_fixtures import write_zip
 
 

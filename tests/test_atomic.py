@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kakite.atomic import atomic_path, load_npz, save_npz, write_bytes, write_json, write_text
-from kakite.errors import DataError
+from kakite.core.atomic import atomic_path, load_npz, save_npz, write_bytes, write_json, write_text
+from kakite.core.errors import DataError
 
 
 def leftovers(directory: Path) -> list[str]:

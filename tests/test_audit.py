@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from kakite.audit import (
+from kakite.core.errors import DataError
+from kakite.curate.audit import (
     class_counts,
     class_weights,
     duplicate_groups,
@@ -11,7 +12,6 @@ from kakite.audit import (
     imbalance_ratio,
     require_all_classes,
 )
-from kakite.errors import DataError
 
 
 def labels_from_counts(counts: list[int]) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kakite import augment
-from kakite.augment import AugmentConfig, augment_batch
-from kakite.errors import ParamsError
-from kakite.preprocess import HIRAGANA, batch
+from kakite.core.errors import ParamsError
+from kakite.core.preprocess import HIRAGANA, batch
+from kakite.training import augment
+from kakite.training.augment import AugmentConfig, augment_batch
 from tests import image_fixtures as fx
 
 SINGLE_STEPS = {

@@ -10,12 +10,12 @@ from PIL import Image
 
 from bench.accuracy import regenerate_trajectories, score
 from bench.zinnia import CANVAS, Zinnia, parse_nbest, sexpr
-from kakite import synth
-from kakite.charset import HIRAGANA73
-from kakite.errors import KakiteError
-from kakite.metrics import wilson_interval
-from kakite.params import load_params
-from kakite.strokes import load_strokes
+from kakite.acquire import synth
+from kakite.acquire.strokes import load_strokes
+from kakite.core.charset import HIRAGANA73
+from kakite.core.errors import KakiteError
+from kakite.core.metrics import wilson_interval
+from kakite.core.params import load_params
 from tests.conftest import PARAMS
 
 ZINNIA_LACKS = "がぎぐげござじずぜぞだぢづでどばぱびぴぶぷべぺぼぽゐゑ"  # voiced kana, ゐ and ゑ
@@ -79,7 +79,7 @@ def one_writer_test_split() -> tuple[dict, object]:
 
 
 def test_regenerated_trajectories_draw_the_test_images(one_writer_test_split):
-    from kakite.strokes import rasterize
+    from kakite.acquire.strokes import rasterize
 
     test, cfg = one_writer_test_split
     trajectories = regenerate_trajectories(test, cfg)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kakite.charset import DIGITS, HIRAGANA73, char_from_folder, class_index, folder_name
+from kakite.core.charset import DIGITS, HIRAGANA73, char_from_folder, class_index, folder_name
 
 DAKUTEN = "がぎぐげござじずぜぞだぢづでどばびぶべぼ"
 HANDAKUTEN = "ぱぴぷぺぽ"

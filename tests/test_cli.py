@@ -1,6 +1,6 @@
 """The `kakite` command line: predict, encode and restyle on tiny model directories (tests/cli_models.py).
 
-The CLI runs in-process through kakite.cli.main, so TensorFlow is imported once for the file; one test
+The CLI runs in-process through kakite.serve.cli.main, so TensorFlow is imported once for the file; one test
 runs the installed console script to prove the entry point itself works.
 """
 
@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kakite import cli, preprocess
-from kakite.charset import HIRAGANA73
-from kakite.images import read_gray
+from kakite.core import preprocess
+from kakite.core.charset import HIRAGANA73
+from kakite.core.images import read_gray
+from kakite.serve import cli
 from tests import cli_models
 from tests import image_fixtures as fx
 
@@ -182,7 +183,7 @@ def test_batching_does_not_change_predictions(models, capsys, tmp_path, monkeypa
 
 
 def test_seed_recipe_reads_raw_pixels_over_255(models, capsys, tmp_path):
-    from kakite.recognizer import Recognizer
+    from kakite.recognizer.model_dir import Recognizer
 
     gray = fx.glyph(canvas=(48, 48), box=(4, 4, 44, 44))
     path = save(tmp_path / "g48.png", gray)
@@ -213,7 +214,7 @@ def test_seed_recipe_refuses_other_sizes_per_file(models, capsys, tmp_path):
 
 
 def test_encode_writes_posterior_means_in_input_order(models, capsys, tmp_path):
-    from kakite.stylist import Stylist
+    from kakite.writers.model_dir import Stylist
 
     digits = cli_models.digit_images()
     paths = [save(tmp_path / "c.png", digits[3]), save(tmp_path / "a.png", digits[7]),
@@ -251,7 +252,7 @@ def test_encode_skips_a_blank_image_and_names_it(models, capsys, tmp_path):
 
 
 def test_restyle_draws_one_tile_per_digit_dark_on_light(models, capsys, tmp_path):
-    from kakite.stylist import Stylist
+    from kakite.writers.model_dir import Stylist
 
     style = save(tmp_path / "style.png", cli_models.digit_images()[4])
     out = tmp_path / "sheet.png"
@@ -273,7 +274,7 @@ def test_restyle_draws_one_tile_per_digit_dark_on_light(models, capsys, tmp_path
 
 
 def test_sheet_paper_is_light_and_ink_is_dark(tmp_path):
-    from kakite.stylist import Stylist
+    from kakite.writers.model_dir import Stylist
 
     ink = np.zeros((2, 28, 28), dtype=np.float32)
     ink[1, 10:18, 10:18] = 1.0

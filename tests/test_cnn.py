@@ -12,8 +12,13 @@ import numpy as np
 import pytest
 import tf_keras as keras
 
-from kakite.export import quiet_tfdf
-from kakite.models.cnn import SEED_ADADELTA_LEARNING_RATE, build_kakite_cnn, build_seed_cnn, compile_kakite
+from kakite.export.tfjs import quiet_tfdf
+from kakite.recognizer.network import (
+    SEED_ADADELTA_LEARNING_RATE,
+    build_kakite_cnn,
+    build_seed_cnn,
+    compile_kakite,
+)
 from tests.dataset_fixtures import draw_digit
 
 quiet_tfdf()

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kakite.dataset import FIELDS, GrayReport, collect, concat, select
-from kakite.errors import KakiteError
-from kakite.sources import Record
+from kakite.core.errors import KakiteError
+from kakite.core.records import Record
+from kakite.decode.dataset import FIELDS, GrayReport, collect, concat, select
 
 CHARSET = "あいう"
 SIZE = 8

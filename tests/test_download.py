@@ -1,12 +1,12 @@
-"""kakite.download against a local HTTP server: verification, resume, failures."""
+"""kakite.acquire.download against a local HTTP server: verification, resume, failures."""
 
 import hashlib
 
 import numpy as np
 import pytest
 
-from kakite.download import download, prefer_https
-from kakite.errors import DownloadError
+from kakite.acquire.download import download, prefer_https
+from kakite.core.errors import DownloadError
 from tests.http_server import LocalServer
 
 DATA = np.random.default_rng(7).integers(0, 256, 5000, dtype=np.uint8).tobytes()

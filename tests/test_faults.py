@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kakite.atomic import load_npz
-from tests.pipeline import env, make_copy, run
+from bench.workspace import env, make_copy, run
+from kakite.core.atomic import load_npz
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def test_killed_train_cnn_resumes_from_its_checkpoint(repo):
 
 
 def _test_probabilities(repo: Path) -> np.ndarray:
-    from kakite.recognizer import Recognizer
+    from kakite.recognizer.model_dir import Recognizer
 
     recognizer = Recognizer.load(repo / "data/models/cnn")
     images = load_npz(repo / "data/split/hiragana_test.npz")["images"][:64]

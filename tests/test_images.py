@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from kakite import images
-from kakite.errors import ImageError
-from kakite.images import MAX_PIXELS, composite_over_white, decode_gray, read_gray
+from kakite.core import images
+from kakite.core.errors import ImageError
+from kakite.core.images import MAX_PIXELS, composite_over_white, decode_gray, read_gray
 from tests import image_fixtures as fx
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kakite.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions
+from kakite.core.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions
 
 
 def test_round_to_four_digits():

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kakite.errors import ParamsError
-from kakite.params import Audit, Params, Split, TrainCnn, load_all, load_params
+from kakite.core.errors import ParamsError
+from kakite.core.params import Audit, Params, Split, TrainCnn, load_all, load_params
 from tests.conftest import PARAMS, REPO
 
 

@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from kakite.charset import HIRAGANA73
-from tests.pipeline import make_copy, run, set_params
+from bench.workspace import make_copy, run, set_params
+from kakite.core.charset import HIRAGANA73
 from tests.test_bench import ZINNIA_LACKS
 
 pytestmark = pytest.mark.slow

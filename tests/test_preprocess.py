@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from kakite import preprocess
-from kakite.errors import NoInkError
-from kakite.images import composite_over_white
-from kakite.preprocess import DIGITS, HIRAGANA, Spec, area_weights, batch, spec_constants, to_model_input
+from kakite.core import preprocess
+from kakite.core.errors import NoInkError
+from kakite.core.images import composite_over_white
+from kakite.core.preprocess import DIGITS, HIRAGANA, Spec, area_weights, batch, spec_constants, to_model_input
 from tests import image_fixtures as fx
 
 # A one-pixel shift of the reference input differs from it by ~0.07 mean abs: "nearly the same" is tighter.

@@ -11,11 +11,11 @@ import json
 import numpy as np
 import pytest
 
-from kakite.atomic import load_npz
-from kakite.download import file_sha256
+from bench.workspace import make_copy, run
+from kakite.acquire.download import file_sha256
+from kakite.core.atomic import load_npz
 from tests.dataset_fixtures import write_emnist_matlab_zip, write_hiragana73_zip
 from tests.http_server import LocalServer
-from tests.pipeline import make_copy, run
 
 pytestmark = pytest.mark.slow
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kakite.errors import DataError
-from kakite.fonts import has_glyph, resolve_font
-from kakite.render import render_handwriting_font, render_typeset
+from kakite.acquire.fonts import has_glyph, resolve_font
+from kakite.acquire.render import render_handwriting_font, render_typeset
+from kakite.core.errors import DataError
 
 ABSENT_CJK = "\U0002a6d6"  # last CJK Extension B ideograph: not in IPAGothic, which draws tofu for it
 

@@ -1,4 +1,4 @@
-"""kakite.sources: each real dataset's reader on a fixture in its real layout, and fetch_source offline."""
+"""kakite.acquire.sources: each real dataset's reader on a fixture in its real layout, and fetch_source offline."""
 
 import hashlib
 import io
@@ -9,9 +9,7 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from kakite.charset import HIRAGANA73
-from kakite.errors import DataError, DownloadError, ParamsError
-from kakite.sources import (
+from kakite.acquire.sources import (
     ScanReport,
     fetch_source,
     iter_emnist_digits,
@@ -20,6 +18,8 @@ from kakite.sources import (
     iter_manifest_zip,
     iter_source,
 )
+from kakite.core.charset import HIRAGANA73
+from kakite.core.errors import DataError, DownloadError, ParamsError
 from tests.dataset_fixtures import (
     draw_digit,
     emnist_dataset,
@@ -73,7 +73,7 @@ def test_hiragana73_odd_members_pass_through_or_are_counted(tmp_path):
     odd_name = "hiragana73/U3042/" + "あ.png".encode("shift_jis").decode("cp437")
     assert report.non_utf8_names == [odd_name]
     assert records[odd_name].label == "あ"
-    # Decoding, and refusing, a truncated PNG is kakite.images' job: the reader passes the bytes on.
+    # Decoding, and refusing, a truncated PNG is kakite.core.images' job: the reader passes the bytes on.
     assert len(records["hiragana73/U3042/truncated.png"].data) == 60
 
     junk = write_zip(tmp_path / "junk.zip", [

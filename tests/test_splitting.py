@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from kakite.errors import DataError
-from kakite.splitting import TEST, TRAIN, VAL, assign, crossing_hashes, unify_duplicates
-from kakite.synth import HELDOUT, UNGROUPED
+from kakite.core.errors import DataError
+from kakite.core.records import HELDOUT, UNGROUPED
+from kakite.curate.splitting import TEST, TRAIN, VAL, assign, crossing_hashes, unify_duplicates
 
 N_CLASSES = 5
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kakite.atomic import save_npz
-from kakite.charset import DIGITS, HIRAGANA73
-from kakite.errors import DataError, ParamsError
+from kakite.core.atomic import save_npz
+from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.core.errors import DataError, ParamsError
 from tests.conftest import REPO
 
 
@@ -34,7 +34,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, stage: str, code:
     [
         ("audit", "audit.class_weight", "inverse"),
         ("grayscale", "train_cnn.epochs", 0),  # a bad key in another stage's block fails too
-        ("grayscale", "grayscale.hiragana_size", 8),
+        ("split", "split.test_size", 0.7),
         ("fetch", "fetch.hiragana.writerz", 3),
     ],
 )

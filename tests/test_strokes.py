@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from kakite.charset import DIGITS, HIRAGANA73
-from kakite.errors import DataError, ParamsError
-from kakite.strokes import (
+from kakite.acquire.strokes import (
     _parse_path,
     load_strokes,
     rasterize,
@@ -16,6 +14,8 @@ from kakite.strokes import (
     to_canvas_points,
     write_char,
 )
+from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.core.errors import DataError, ParamsError
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 

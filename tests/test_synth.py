@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kakite import synth
-from kakite.charset import HIRAGANA73
-from kakite.errors import DataError
-from kakite.fonts import resolve_font
-from kakite.images import decode_gray
-from kakite.params import load_params
-from kakite.sources import MANIFEST_COLUMNS, ScanReport, iter_manifest_zip
+from kakite.acquire import synth
+from kakite.acquire.fonts import resolve_font
+from kakite.acquire.sources import ScanReport, iter_manifest_zip
+from kakite.core.charset import HIRAGANA73
+from kakite.core.errors import DataError
+from kakite.core.images import decode_gray
+from kakite.core.params import load_params
+from kakite.core.records import HELDOUT, HIRAGANA_SIZE, MANIFEST_COLUMNS, UNGROUPED
 from tests.conftest import PARAMS
 
 CHARS = "あい"
@@ -36,7 +37,7 @@ def style() -> dict:
 
 
 def recipe(style: dict, seed: int = 7, charset: str = CHARS) -> synth.RenderPlan:
-    return synth.RenderPlan(seed, charset, synth.HIRAGANA_SIZE, 1, style, 0.35, "hiragana73")
+    return synth.RenderPlan(seed, charset, HIRAGANA_SIZE, 1, style, 0.35, "hiragana73")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_render_job_output(jobs):
                                                 "hiragana73/U3044/strokes_w000_00.png"]
     for member, png, row in out:
         pixels = decode_gray(png, member)
-        assert pixels.shape == (synth.HIRAGANA_SIZE, synth.HIRAGANA_SIZE) and pixels.dtype == np.uint8
+        assert pixels.shape == (HIRAGANA_SIZE, HIRAGANA_SIZE) and pixels.dtype == np.uint8
         assert pixels.min() < 128 < pixels.max()  # dark ink on light paper
         assert row[0] == member and len(row) == len(MANIFEST_COLUMNS)
 
@@ -136,10 +137,10 @@ def test_manifest_labels_domains_and_groups(written):
     assert got == [
         ("あ", "strokes", "w000", "w000"), ("い", "strokes", "w000", "w000"),
         ("あ", "strokes", "w001", "w001"), ("い", "strokes", "w001", "w001"),
-        ("あ", "typeset", "IPAGothic", synth.UNGROUPED), ("い", "typeset", "IPAGothic", synth.UNGROUPED),
-        ("あ", "handwriting_font", "YOzN", synth.HELDOUT), ("い", "handwriting_font", "YOzN", synth.HELDOUT),
+        ("あ", "typeset", "IPAGothic", UNGROUPED), ("い", "typeset", "IPAGothic", UNGROUPED),
+        ("あ", "handwriting_font", "YOzN", HELDOUT), ("い", "handwriting_font", "YOzN", HELDOUT),
     ]
-    assert (synth.UNGROUPED, synth.HELDOUT) == ("none", "heldout")
+    assert (UNGROUPED, HELDOUT) == ("none", "heldout")
 
 
 def test_written_dataset_reads_back_as_records(written):

@@ -9,9 +9,9 @@ import pytest
 import tensorflow as tf
 import tf_keras as keras
 
-from kakite.errors import ParamsError
-from kakite.models.cnn import build_kakite_cnn, compile_kakite
-from kakite.training import (
+from kakite.core.errors import ParamsError
+from kakite.recognizer.network import build_kakite_cnn, compile_kakite
+from kakite.training.loop import (
     AugmentedSequence,
     EpochLog,
     fit_resumable,

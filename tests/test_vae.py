@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 import tf_keras as keras
 
-from kakite.errors import ParamsError
-from kakite.models.vae import (
+from kakite.core.errors import ParamsError
+from kakite.writers.network import (
     GradientReversal,
     bernoulli_nll,
     build_vae,

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kakite import preprocess
-from kakite.errors import NoInkError
-from kakite.images import composite_over_white, decode_gray
+from bench.browser import DIGIT_TWO, HIRAGANA_A, draw_strokes, launch_chromium, open_tab, serve_static, touch_strokes
+from kakite.core import preprocess
+from kakite.core.errors import NoInkError
+from kakite.core.images import composite_over_white, decode_gray
 from tests import image_fixtures
-from tests.browser import draw_strokes, launch_chromium, open_tab, serve_static, touch_strokes
 from tests.conftest import REPO
 from tests.web_model_fixture import WebModel, build
 
@@ -27,24 +27,6 @@ pytestmark = pytest.mark.browser
 WEB = REPO / "web"
 
 
-def smooth(polyline: list[tuple[float, float]], rounds: int = 3) -> list[tuple[float, float]]:
-    """Chaikin corner cutting: a hand-like curve through a few control points, ends kept."""
-    points = np.asarray(polyline, dtype=float)
-    for _ in range(rounds):
-        cuts = np.stack([0.75 * points[:-1] + 0.25 * points[1:], 0.25 * points[:-1] + 0.75 * points[1:]], axis=1)
-        points = np.concatenate([points[:1], cuts.reshape(-1, 2), points[-1:]])
-    return [(float(x), float(y)) for x, y in points]
-
-
-# Pad coordinates (the canvases' own pixels): an あ on the 480-px pad, a 2 on the 336-px digit pad.
-HIRAGANA_A = [
-    smooth([(110, 152), (240, 140), (365, 128)]),
-    smooth([(226, 68), (234, 200), (250, 330), (268, 428)]),
-    smooth([(335, 222), (290, 300), (215, 372), (150, 410), (122, 370), (160, 312), (250, 282), (330, 282),
-            (388, 325), (382, 395), (322, 432)]),
-]
-DIGIT_TWO = [smooth([(92, 118), (130, 70), (205, 58), (252, 98), (244, 162), (168, 232), (90, 286), (176, 280),
-                     (262, 278)])]
 
 
 @pytest.fixture(scope="module", autouse=True)

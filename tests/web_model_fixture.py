@@ -2,7 +2,7 @@
 
 Same layout and shapes as the real export (see web/model.js): ``cnn/``, ``vae_encoder/``,
 ``vae_decoder/`` as TF.js layers models converted from tf_keras .h5 files, and ``meta.json`` with
-the labels, the preprocessing constants from kakite.preprocess.spec_constants and the VAE facts.
+the labels, the preprocessing constants from kakite.core.preprocess.spec_constants and the VAE facts.
 Weights are random but seeded, and scaled so the softmax is far from uniform: a probability
 comparison against Python then means something. The .h5 files stay next to ``model/`` so the
 tests can run the very same networks in Python.
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kakite import preprocess
-from kakite.charset import HIRAGANA73
+from kakite.core import preprocess
+from kakite.core.charset import DIGITS, HIRAGANA73
 
 Z_CONTENT = 6
 Z_STYLE = 5
@@ -38,7 +38,7 @@ class WebModel:
 
 def build(root: Path, seed: int = 0) -> WebModel:
     """Write root/model/{cnn,vae_encoder,vae_decoder,meta.json} and root/*.h5; return their paths."""
-    from kakite.export import quiet_tfdf
+    from kakite.export.tfjs import quiet_tfdf
 
     quiet_tfdf()
     import tf_keras
@@ -62,6 +62,7 @@ def build(root: Path, seed: int = 0) -> WebModel:
             "digits": preprocess.spec_constants(preprocess.DIGITS),
         },
         "vae": {
+            "labels": list(DIGITS),
             "z_content": Z_CONTENT,
             "z_style": Z_STYLE,
             "content_means": rng.normal(0.0, 1.5, (10, Z_CONTENT)).round(4).tolist(),

@@ -66,13 +66,13 @@ export class StyleExplorer {
   buildDigits() {
     const size = this.model.size;
     const grid = $('decoded-digits');
-    const canvases = Array.from({ length: 10 }, (_, d) => {
+    const canvases = this.model.labels.map((label) => {
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = size;
-      canvas.dataset.digit = String(d);
+      canvas.dataset.digit = label;
       const caption = document.createElement('figcaption');
-      caption.textContent = String(d);
+      caption.textContent = label;
       figure.append(canvas, caption);
       grid.append(figure);
       return canvas;

@@ -135,7 +135,7 @@ export function topK(probs, labels, k) {
     .slice(0, k);
 }
 
-/** The digit VAE: encode a drawn digit's style, decode all ten digits in a given style. */
+/** The digit VAE: encode a drawn digit's style, decode every digit label (meta.vae.labels) in a given style. */
 export class StyleModel {
   constructor(encoder, decoder, meta) {
     this.encoder = encoder;
@@ -145,13 +145,15 @@ export class StyleModel {
     const vae = meta.vae || {};
     this.contentDims = vae.z_content;
     this.styleDims = vae.z_style;
+    this.labels = vae.labels;
     this.contentMeans = vae.content_means;
     this.styleRange = vae.style_range;
     const [contentIn, styleIn] = decoder.inputs.map((input) => input.shape[1]);
     if (encoder.outputs.length !== 4 || decoder.inputs.length !== 2 || contentIn !== this.contentDims ||
-        styleIn !== this.styleDims || !Array.isArray(this.contentMeans) || this.contentMeans.length !== 10 ||
+        styleIn !== this.styleDims || !Array.isArray(this.labels) || !Array.isArray(this.contentMeans) ||
+        this.contentMeans.length !== this.labels.length ||
         !Array.isArray(this.styleRange) || this.styleRange.length !== this.styleDims) {
-      throw new Error('meta.json vae: z_content, z_style, content_means or style_range do not fit the VAE models');
+      throw new Error('meta.json vae: labels, z_content, z_style, content_means or style_range do not fit the VAE models');
     }
   }
 
@@ -164,17 +166,18 @@ export class StyleModel {
     if (!input) return { input: null, zStyle: null, digit: null };
     const [muContent, , muStyle] = await readOutputs(
       () => this.encoder.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
-    return { input, zStyle: muStyle, digit: nearest(this.contentMeans, muContent) };
+    return { input, zStyle: muStyle, digit: this.labels[nearest(this.contentMeans, muContent)] };
   }
 
-  /** zStyle -> ten Float32Array(size * size) images, digit d decoded from content_means[d]. */
+  /** zStyle -> one Float32Array(size * size) image per label, label d decoded from content_means[d]. */
   async decodeDigits(zStyle) {
+    const n = this.labels.length;
     const [images] = await readOutputs(() => this.decoder.predict([
-      tf().tensor2d(this.contentMeans, [10, this.contentDims]),
-      tf().tensor2d(Array.from({ length: 10 }, () => Array.from(zStyle)), [10, this.styleDims]),
+      tf().tensor2d(this.contentMeans, [n, this.contentDims]),
+      tf().tensor2d(Array.from({ length: n }, () => Array.from(zStyle)), [n, this.styleDims]),
     ]));
     const pixels = this.size * this.size;
-    return Array.from({ length: 10 }, (_, d) => images.slice(d * pixels, (d + 1) * pixels));
+    return Array.from({ length: n }, (_, d) => images.slice(d * pixels, (d + 1) * pixels));
   }
 }
 

@@ -1,10 +1,10 @@
-// THE preprocessing spec, ported step by step from kakite/preprocess.py (its module docstring is the
+// THE preprocessing spec, ported step by step from kakite/core/preprocess.py (its module docstring is the
 // spec; the step numbers below are its step numbers). Pure functions on typed arrays: no DOM, no
 // TF.js, so the page and the tests import the same code. The constants (size, box, min_contrast,
 // ink_threshold, luma, composite_over) come from model/meta.json, written from Python's
 // spec_constants(), and are never repeated here.
 
-export const SPEC_VERSION = 1; // the kakite.preprocess.SPEC_VERSION this port implements
+export const SPEC_VERSION = 1; // the kakite.core.preprocess.SPEC_VERSION this port implements
 
 const SPEC_KEYS = ['size', 'box', 'min_contrast', 'ink_threshold', 'luma', 'composite_over'];
 
@@ -21,7 +21,7 @@ export function checkSpec(spec, name) {
 
 /**
  * Canvas RGBA (un-premultiplied, as getImageData returns it) -> uint8 grey, composited over white.
- * gray = floor(a * luma + (1 - a) * over + 0.5) with a = alpha / 255: kakite.images.composite_over_white,
+ * gray = floor(a * luma + (1 - a) * over + 0.5) with a = alpha / 255: kakite.core.images.composite_over_white,
  * with the same float64 operations in the same order, so both give identical bytes.
  */
 export function compositeOverWhite(rgba, spec) {

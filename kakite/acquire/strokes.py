@@ -1,0 +1,321 @@
+"""KanjiVG strokes and a writer style model: pseudo-handwriting with known writer ids.
+
+KanjiVG gives every hiragana and digit as centre-line paths in stroke order. A synthetic writer is a
+set of persistent traits (slant, proportions, placement, pen, personal stroke habits, a smooth
+deformation field); each sample he writes perturbs those traits a little. Because the persistent part
+dominates, writer ids are real labels with a known ground truth, which the VAE and clustering stages
+need (design.md, seed 003).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from kakite.core.errors import DataError, ParamsError
+
+_VIEWBOX = 109.0  # KanjiVG draws in a 109x109 box
+_POINTS_PER_CURVE = 16  # samples per cubic Bézier before arc-length resampling
+_SPACING = 0.015  # arc-length step of the returned polylines, fraction of the box
+_FIT_MARGIN = 0.01  # a writer keeps his ink this far inside the box
+_DEFORM_WAVES = 3  # sinusoids per axis in a writer's deformation field
+
+# Per-sample deviation of each global trait at sample_noise = 1. These equal the between-writer standard
+# deviation under the default params ranges, so sample_noise reads as "within-writer / between-writer".
+_SAMPLE_SD_SLANT_DEG = 10.0
+_SAMPLE_SD_ASPECT = 0.12
+_SAMPLE_SD_SIZE = 0.08
+_SAMPLE_SD_OFFSET = 0.04
+_SAMPLE_SD_LOG_PEN = 0.25
+_SAMPLE_SD_PHASE = 1.0  # radians of deformation-field phase
+
+_TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d*\.\d+|\d+\.?)(?:[eE][-+]?\d+)?")
+_PATH_D = re.compile(r"<path\b[^>]*?\sd=\"([^\"]*)\"")
+_ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "S": 4, "Z": 0}
+
+
+def _kanjivg_dir() -> Path:
+    """The `kanji/` folder the kanjivg wheel installs at the top level of site-packages."""
+    spec = importlib.util.find_spec("kanji")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        if Path(location, "03042.svg").is_file():
+            return Path(location)
+    raise DataError("KanjiVG data not found: no kanji/03042.svg on sys.path; pip install kanjivg")
+
+
+def _svg_path(char: str) -> Path:
+    name = f"{ord(char):05x}.svg"
+    path = _kanjivg_dir() / name
+    if not path.is_file():
+        raise DataError(
+            f"no KanjiVG strokes for {char!r} (U+{ord(char):04X}): kanji/{name} is not in kanjivg"
+        )
+    return path
+
+
+def _cubic(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, _POINTS_PER_CURVE)[1:, None]
+    u = 1.0 - t
+    return u**3 * p0 + 3 * u**2 * t * p1 + 3 * u * t**2 * p2 + t**3 * p3
+
+
+def _parse_path(d: str, where: str) -> list[np.ndarray]:
+    """SVG path data (M, L, H, V, C, S, Z, absolute and relative) -> polylines, one per subpath."""
+    tokens = _TOKEN.findall(d)
+    pieces: list[list[np.ndarray]] = []
+    pos = start = np.zeros(2)
+    last_ctrl: np.ndarray | None = None
+    i, cmd = 0, ""
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            cmd = tokens[i]
+            i += 1
+        if not cmd:
+            raise DataError(f"{where}: path data has numbers without a command at token {i}")
+        upper = cmd.upper()
+        if upper not in _ARITY:
+            raise DataError(f"{where}: unsupported SVG path command {cmd!r}")
+        n = _ARITY[upper]
+        try:
+            args = np.array([float(tok) for tok in tokens[i : i + n]])
+        except ValueError:
+            raise DataError(f"{where}: malformed path data near token {i}") from None
+        if len(args) < n:
+            raise DataError(f"{where}: path command {cmd!r} is missing arguments")
+        i += n
+        rel = cmd.islower()
+        if upper == "M":
+            pos = start = args + pos if rel else args
+            pieces.append([pos[None]])
+            cmd = "l" if rel else "L"  # implicit lineto after a moveto
+            last_ctrl = None
+            continue
+        if not pieces:
+            raise DataError(f"{where}: path does not start with a moveto")
+        if upper == "Z":
+            new = [start[None]]
+            pos, last_ctrl, cmd = start, None, ""  # closepath takes no numbers and does not repeat
+        elif upper in "LHV":
+            if upper == "H":
+                args = np.array([args[0] + pos[0] if rel else args[0], pos[1]])
+            elif upper == "V":
+                args = np.array([pos[0], args[0] + pos[1] if rel else args[0]])
+            elif rel:
+                args = args + pos
+            new, pos, last_ctrl = [args[None]], args, None
+        else:
+            pts = args.reshape(-1, 2) + (pos if rel else 0.0)
+            if upper == "S":  # first control point mirrors the previous curve's second one
+                c1 = 2 * pos - last_ctrl if last_ctrl is not None else pos
+                pts = np.vstack([c1, pts])
+            new = [_cubic(pos, pts[0], pts[1], pts[2])]
+            last_ctrl, pos = pts[1], pts[2]
+        pieces[-1].extend(new)
+    return [np.vstack(piece) for piece in pieces]
+
+
+def _resample(line: np.ndarray, spacing: float) -> np.ndarray:
+    """Evenly spaced points along a polyline, so that deformation and width act per unit of length."""
+    seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    n = max(2, math.ceil(arc[-1] / spacing) + 1)
+    s = np.linspace(0.0, arc[-1], n)
+    return np.column_stack([np.interp(s, arc, line[:, 0]), np.interp(s, arc, line[:, 1])])
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_strokes(char: str) -> tuple[np.ndarray, ...]:
+    path = _svg_path(char)
+    paths = _PATH_D.findall(path.read_text(encoding="utf-8"))
+    if not paths:
+        raise DataError(f"{path}: no stroke paths for {char!r}")
+    strokes = []
+    for d in paths:
+        for line in _parse_path(d, str(path)):
+            stroke = np.clip(_resample(line / _VIEWBOX, _SPACING), 0.0, 1.0)
+            stroke.setflags(write=False)
+            strokes.append(stroke)
+    return tuple(strokes)
+
+
+def load_strokes(char: str) -> list[np.ndarray]:
+    """The char's KanjiVG strokes in stroke order: read-only (n,2) polylines in [0,1] box coords."""
+    return list(_cached_strokes(char))
+
+
+@dataclass(frozen=True)
+class WriterStyle:
+    """A writer's persistent traits; every sample he writes varies around these."""
+
+    slant_deg: float  # italic shear, positive leans right
+    aspect: float  # width / height of his characters
+    size: float  # fraction of the box his characters fill
+    offset: tuple[float, float]  # where in the box he writes (x, y), fraction of the box
+    pen_width: float  # fraction of the box
+    thickness_var: float  # relative thinning at stroke ends (pressure)
+    stroke_jitter: float  # scale of per-stroke rotation / shear / log-scale (and half of it as translation)
+    deform_amp: float  # amplitude of his smooth deformation field, fraction of the box
+    habit_seed: int  # seeds his habits: per-stroke misplacements, pen attack, deformation waves and phases
+
+
+def _param(ranges: dict, key: str) -> float | tuple[float, float]:
+    if key not in ranges:
+        raise ParamsError(f"fetch.style.{key} is missing")
+    return ranges[key]
+
+
+def sample_writer(rng: np.random.Generator, ranges: dict) -> WriterStyle:
+    """Draw one writer's traits, each uniform over its params.yaml fetch.style range."""
+
+    def uniform(key: str) -> float:
+        lo, hi = _param(ranges, key)
+        return float(rng.uniform(lo, hi))
+
+    max_offset = float(_param(ranges, "offset"))
+    return WriterStyle(
+        slant_deg=uniform("slant_deg"),
+        aspect=uniform("aspect"),
+        size=uniform("size"),
+        offset=(float(rng.uniform(-max_offset, max_offset)), float(rng.uniform(-max_offset, max_offset))),
+        pen_width=uniform("pen_width"),
+        thickness_var=uniform("thickness_var"),
+        stroke_jitter=uniform("stroke_jitter"),
+        deform_amp=uniform("deform_amp"),
+        habit_seed=int(rng.integers(0, 2**63 - 1)),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _deform_waves(habit_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The writer's field: per axis, _DEFORM_WAVES sinusoids of 0.5-1.5 cycles per box (freq, amp, phase)."""
+    rng = np.random.default_rng([habit_seed, 0])
+    angle = rng.uniform(0, 2 * np.pi, (2, _DEFORM_WAVES))
+    cycles = rng.uniform(0.5, 1.5, (2, _DEFORM_WAVES))
+    freq = 2 * np.pi * cycles[..., None] * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+    amp = rng.normal(size=(2, _DEFORM_WAVES))
+    amp *= math.sqrt(2.0) / np.linalg.norm(amp, axis=1, keepdims=True)  # unit RMS displacement per axis
+    phase = rng.uniform(0, 2 * np.pi, (2, _DEFORM_WAVES))
+    return freq, amp, phase
+
+
+@functools.lru_cache(maxsize=65536)
+def _stroke_habits(habit_seed: int, char: str, n_strokes: int) -> np.ndarray:
+    """How this writer habitually misplaces each stroke of this char: (n,6) unit-scale affine offsets."""
+    return np.random.default_rng([habit_seed, 1, ord(char)]).normal(size=(n_strokes, 6))
+
+
+def _jitter_stroke(xy: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Small affine about the stroke's centre: rotation, shear, log-scale x/y, translation x/y."""
+    rot, shear, log_sx, log_sy, tx, ty = params
+    c, s = math.cos(rot), math.sin(rot)
+    m = np.array([[c, -s], [s, c]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag(np.exp([log_sx, log_sy]))
+    centre = xy.mean(axis=0)
+    return (xy - centre) @ m.T + centre + (tx, ty)
+
+
+def _pressure(n: int, thickness_var: float, attack: float) -> np.ndarray:
+    """Relative width along a stroke: full in the middle, thinner where the pen lands and lifts."""
+    t = np.linspace(0.0, 1.0, n)
+    ends = np.minimum(1.0, np.minimum(t / attack, (1.0 - t) / (1.5 * attack)))
+    return 1.0 - thickness_var * (1.0 - np.sqrt(ends))
+
+
+def _fit_in_box(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """Shrink (if needed) and shift the ink so it stays inside the box, as a writer keeps to his cell."""
+    pts = np.vstack(strokes)
+    half = pts[:, 2:3] / 2
+    lo = (pts[:, :2] - half).min(axis=0)
+    hi = (pts[:, :2] + half).max(axis=0)
+    extent = hi - lo
+    scale = min(1.0, (1.0 - 2 * _FIT_MARGIN) / max(float(extent.max()), 1e-9))
+    scaled_lo = (lo + hi) / 2 - extent * scale / 2
+    new_lo = np.clip(scaled_lo, _FIT_MARGIN, 1.0 - _FIT_MARGIN - extent * scale)
+    out = []
+    for s in strokes:
+        xy = (s[:, :2] - lo) * scale + new_lo
+        out.append(np.column_stack([xy, s[:, 2] * scale]))
+    return out
+
+
+def write_char(
+    char: str, style: WriterStyle, rng: np.random.Generator, sample_noise: float
+) -> list[np.ndarray]:
+    """One sample of char by this writer: (n,3) polylines of x, y, pen width, all as fractions of the box.
+
+    sample_noise scales this sample's deviation from the writer's persistent traits (0 = he writes
+    exactly the same way every time, 1 = about as much spread within a writer as between writers
+    under the default fetch.style ranges).
+    """
+    noise = float(sample_noise)
+    slant = math.radians(style.slant_deg + rng.normal(0, _SAMPLE_SD_SLANT_DEG * noise))
+    aspect = max(0.3, style.aspect + rng.normal(0, _SAMPLE_SD_ASPECT * noise))
+    size = max(0.3, style.size + rng.normal(0, _SAMPLE_SD_SIZE * noise))
+    offset = np.asarray(style.offset) + rng.normal(0, _SAMPLE_SD_OFFSET * noise, 2)
+    pen = style.pen_width * math.exp(rng.normal(0, _SAMPLE_SD_LOG_PEN * noise))
+
+    base = load_strokes(char)
+    # Per-stroke affine: the writer's habit (persistent) plus this sample's slip.
+    scale = style.stroke_jitter * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
+    habits = _stroke_habits(style.habit_seed, char, len(base))
+    per_stroke = (habits + rng.normal(0, noise, habits.shape)) * scale
+
+    freq, amp, phase = _deform_waves(style.habit_seed)
+    phase = phase + rng.normal(0, _SAMPLE_SD_PHASE * noise, phase.shape)
+
+    # Global affine about the box centre: aspect, size and slant (top leans right for positive slant).
+    sx, sy = size * math.sqrt(aspect), size / math.sqrt(aspect)
+    glob = np.array([[sx, -math.tan(slant) * sy], [0.0, sy]])
+    attack = 0.08 + 0.12 * np.random.default_rng([style.habit_seed, 2]).random()
+
+    written = []
+    for stroke, params in zip(base, per_stroke, strict=True):
+        xy = _jitter_stroke(stroke, params)
+        waves = np.sin(np.einsum("nd,akd->nak", xy, freq) + phase)  # (n, axis, wave)
+        xy = xy + style.deform_amp * np.einsum("nak,ak->na", waves, amp)
+        xy = (xy - 0.5) @ glob.T + 0.5 + offset
+        width = pen * _pressure(len(xy), style.thickness_var, attack)
+        written.append(np.column_stack([xy, width]))
+    return _fit_in_box(written)
+
+
+def _draw_stroke(draw: ImageDraw.ImageDraw, xy: np.ndarray, radius: np.ndarray) -> None:
+    """A variable-width stroke: one quad per segment, round caps, and round joins where it turns sharply."""
+    seg = np.diff(xy, axis=0)
+    seg_len = np.linalg.norm(seg, axis=1, keepdims=True)
+    seg_normal = np.column_stack([-seg[:, 1], seg[:, 0]]) / np.maximum(seg_len, 1e-9)
+    normal = np.vstack([seg_normal[:1], seg_normal[:-1] + seg_normal[1:], seg_normal[-1:]])
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
+    left = (xy + normal * radius[:, None]).tolist()
+    right = (xy - normal * radius[:, None]).tolist()
+    for i in range(len(xy) - 1):
+        draw.polygon([tuple(left[i]), tuple(left[i + 1]), tuple(right[i + 1]), tuple(right[i])], fill=255)
+    turn = np.einsum("nd,nd->n", seg_normal[:-1], seg_normal[1:]) < 0.94  # more than ~20 degrees
+    joints = np.concatenate([[True], turn, [True]])
+    for (x, y), r in zip(xy[joints].tolist(), radius[joints].tolist(), strict=True):
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+
+
+def rasterize(strokes: list[np.ndarray], size: int, supersample: int = 4) -> np.ndarray:
+    """Draw (n,3) strokes as a uint8 (size,size) image: dark ink (0) on white (255), antialiased."""
+    big = size * supersample
+    canvas = Image.new("L", (big, big), 0)
+    draw = ImageDraw.Draw(canvas)
+    for stroke in strokes:
+        # Keep every stroke at least ~one output pixel wide, so thin pens never vanish.
+        radius = np.maximum(stroke[:, 2] * big / 2, supersample / 2)
+        _draw_stroke(draw, stroke[:, :2] * big, radius)
+    ink = np.asarray(canvas.resize((size, size), Image.Resampling.BOX))
+    return 255 - ink
+
+
+def to_canvas_points(strokes: list[np.ndarray], canvas_px: int) -> list[list[tuple[float, float]]]:
+    """Strokes as pixel coordinates on a canvas_px square canvas, e.g. to replay them as mouse drags."""
+    return [[(float(x) * canvas_px, float(y) * canvas_px) for x, y in s[:, :2]] for s in strokes]

@@ -1,0 +1,78 @@
+"""Atomic writes: an artefact appears under its final name complete, or not at all.
+
+Every writer here writes to a temp file in the same directory, fsyncs, then os.replace()s it,
+so a SIGKILL mid-write leaves at most a stray `.tmp-*` file, never a truncated artefact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kakite.core.errors import DataError
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temp path next to `final`; on success it is renamed to `final`, on error removed."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{final.name}-", suffix=suffix, dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; artefacts follow the umask like any file
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, final)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(final: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(final) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(final: str | os.PathLike, text: str) -> None:
+    write_bytes(final, text.encode("utf-8"))
+
+
+def write_json(final: str | os.PathLike, obj: Any) -> None:
+    """JSON with sorted keys and a trailing newline, so diffs and `dvc metrics diff` stay stable."""
+    write_text(final, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def save_npz(final: str | os.PathLike, **arrays: np.ndarray) -> None:
+    """Compressed npz; object arrays are refused so that loading never needs pickle."""
+    for key, arr in arrays.items():
+        if np.asarray(arr).dtype == object:
+            raise TypeError(f"array {key!r} has dtype object; npz files must load with allow_pickle=False")
+    with atomic_path(final, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **arrays)
+
+
+def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Load every array eagerly, never with pickle; a missing or unreadable file is a one-line DataError."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise DataError(f"{path}: missing (run the stage that writes it first, e.g. `dvc repro`)") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a readable npz without pickle ({str(exc).splitlines()[0]})") from None

@@ -1,0 +1,126 @@
+"""Decode any image a user points us at into one uint8 grey array, or fail with a one-line ImageError.
+
+The result follows the stored-image convention: a 2-D uint8 array with the picture's own polarity
+(dark ink on light paper for scans; preprocess.py detects and normalises polarity later).
+
+Rules, and why:
+- Size is checked from the header, right after ``Image.open`` and before any pixel is decoded, against
+  our own ``MAX_PIXELS`` bound. PIL's global ``Image.MAX_IMAGE_PIXELS`` is left alone (other code may
+  rely on it) and not relied on (other code may have disabled it).
+- Only raster formats that PIL decodes in-process are accepted: EPS, for one, would run Ghostscript
+  on untrusted input.
+- EXIF orientation is applied, so a phone photo is read the way it is displayed.
+- Animated GIF/WebP/TIFF: the first frame is used. It is the frame every viewer shows first, and a
+  still character rarely needs more; refusing the file would help nobody.
+- Transparency (LA, RGBA, PA, P or L/RGB with a transparent colour) is composited over WHITE:
+  a browser canvas is transparent where nothing was drawn, and paper is white. Colour becomes grey
+  by ITU-R 601 luma (``LUMA``); with a = alpha / 255, ``gray = floor(a * luma + (1 - a) * 255 + 0.5)``
+  (``composite_over_white``; the web page reproduces it for its canvas).
+- 16-bit greys (I;16 and its byte orders) are scaled by the fixed full-scale factor 257
+  (65535 -> 255), as PNG and TIFF define them; absolute contrast survives, so a faint 16-bit scan
+  is still refused as blank downstream. 32-bit integer (I) and float (F) images have no standard
+  full scale, so their actual min..max range is stretched to 0..255 (a constant image becomes white).
+- Truncated, empty or non-image data, 0x0 images and decoder failures all become ImageError naming
+  the file. ``ImageFile.LOAD_TRUNCATED_IMAGES`` is global PIL state this module never sets.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from kakite.core.errors import ImageError
+
+MAX_PIXELS = 40_000_000  # decompression-bomb bound, checked from the header before decoding
+ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
+LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights for R, G, B (those of PIL's "L" conversion)
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def decode_gray(data: bytes, name: str) -> np.ndarray:
+    """Decode image bytes to a uint8 2-D grey array; ``name`` labels any ImageError."""
+    if not data:
+        raise ImageError(f"{name}: empty file")
+    return _decode(io.BytesIO(data), name)
+
+
+def read_gray(path: Path) -> np.ndarray:
+    """Decode an image file to a uint8 2-D grey array (PIL reads it lazily; the size check comes first)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            if fh.seek(0, io.SEEK_END) == 0:
+                raise ImageError(f"{path}: empty file")
+            fh.seek(0)
+            return _decode(fh, str(path))
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+
+
+def composite_over_white(rgba: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA -> (H, W) uint8 grey: luma, composited over white, rounded half up.
+
+    gray = floor(a * luma + (1 - a) * 255 + 0.5) with a = alpha / 255. A browser canvas with black
+    ink on a transparent background (ink only in alpha) becomes dark ink on white paper.
+    """
+    rgba = np.asarray(rgba, dtype=np.float64)
+    luma = rgba[..., 0] * LUMA[0] + rgba[..., 1] * LUMA[1] + rgba[..., 2] * LUMA[2]
+    alpha = rgba[..., 3] / 255.0
+    return _round_to_uint8(alpha * luma + (1.0 - alpha) * 255.0)
+
+
+def _decode(fp: BinaryIO, name: str) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():
+            # Our own MAX_PIXELS bound, stricter than PIL's, refuses these images just below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(fp, formats=ALLOWED_FORMATS)
+        with im:
+            width, height = im.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(f"{name}: image too large ({width}x{height} pixels, limit {MAX_PIXELS:,})")
+            if width == 0 or height == 0:
+                raise ImageError(f"{name}: image has no pixels ({width}x{height})")
+            return _to_gray(ImageOps.exif_transpose(im))
+    except ImageError:
+        raise
+    except Image.DecompressionBombError:
+        # PIL refuses at twice its MAX_IMAGE_PIXELS, far above ours, before we see the size.
+        raise ImageError(f"{name}: image too large (over {MAX_PIXELS:,} pixels)") from None
+    except Image.UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image, or not one of {', '.join(ALLOWED_FORMATS)}") from None
+    except Exception as exc:  # PIL decoders raise many types (OSError, SyntaxError, struct.error, ...)
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ImageError(f"{name}: cannot decode image ({reason})") from None
+
+
+def _to_gray(im: Image.Image) -> np.ndarray:
+    """One decoded frame of any PIL mode -> uint8 2-D grey, transparency composited over white."""
+    if im.mode == "L" and not im.has_transparency_data:
+        return np.asarray(im, dtype=np.uint8).copy()
+    if im.mode in _SIXTEEN_BIT_MODES:
+        return _round_to_uint8(np.asarray(im, dtype=np.float64) / 257.0)
+    if im.mode in ("I", "F"):
+        return _stretch_to_uint8(np.asarray(im, dtype=np.float64))
+    if im.mode == "1":
+        return np.asarray(im.convert("L"), dtype=np.uint8).copy()
+    return composite_over_white(np.asarray(im.convert("RGBA")))
+
+
+def _stretch_to_uint8(values: np.ndarray) -> np.ndarray:
+    if not np.isfinite(values).all():
+        raise ValueError("non-finite pixel values")
+    lo, hi = float(values.min()), float(values.max())
+    if hi == lo:
+        return np.full(values.shape, 255, dtype=np.uint8)
+    return _round_to_uint8((values - lo) * (255.0 / (hi - lo)))
+
+
+def _round_to_uint8(values: np.ndarray) -> np.ndarray:
+    """Round half up (floor(x + 0.5)), the rule JavaScript's Math.round also follows for x >= 0."""
+    return np.clip(np.floor(values + 0.5), 0, 255).astype(np.uint8)

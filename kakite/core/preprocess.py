@@ -1,0 +1,152 @@
+"""THE preprocessing spec: one grey image -> one model input. Training, the CLI and the browser all run it.
+
+The seed project failed because its browser fed the model something training never saw: the canvas
+alpha channel (light ink on dark), thin strokes, the glyph wherever it was drawn. This module is the
+single definition of "model input"; ``web/preprocess.js`` ports it line by line and must agree with
+it to within 1/255 mean absolute difference. Constants reach the page through ``spec_constants``.
+
+Input: ``gray``, a uint8 2-D array (H x W, both >= 1). Decoding and compositing transparency over
+white happen before this (kakite/core/images.py; the browser composites its canvas over white with the
+same formula). All arithmetic below is IEEE float64 unless said otherwise.
+
+1. Polarity. ``bg`` = the LOWER median of the 1-pixel border frame: sort the border pixels
+   (each pixel once; the whole image when H or W < 3) and take element ``(n - 1) // 2`` (0-based),
+   an integer. If ``bg >= 128`` the ink is dark: ``d = max(bg - g, 0)``; else ``d = max(g - bg, 0)``.
+   WHY: scans are dark-on-light, a canvas alpha channel is light-on-dark; the border is paper
+   almost always, and a median ignores strokes that touch it. The lower median keeps ``bg`` an
+   integer, so Python and JS need no tie rule.
+2. Contrast. ``peak = max(d)``. If ``peak < min_contrast`` raise NoInkError: a blank page or a
+   faint smudge is "no character", never a confident guess. Otherwise ``ink = d / peak``, in [0, 1].
+   WHY: a pencil photo and a black canvas stroke should look the same to the model.
+3. Crop to the bounding box of the pixels with ``d > ink_threshold * peak`` (float64 product;
+   the same pixels as ``ink > ink_threshold``, stated without a division so JS gets identical
+   booleans). The box is never empty: the peak pixel is in it.
+   WHY: a glyph drawn small in a corner of a 240-px canvas and a tight 48-px crop of a book page
+   must become the same thing; pale noise below the threshold does not stretch the box.
+4. Scale the crop (h x w, ``longer = max(h, w)``) to ``nh x nw``, ``nh = max(1, floor(h * box / longer
+   + 0.5))`` and likewise ``nw`` (round half up, spelled out: Python's round() is half-to-even), by
+   EXACT area averaging, separably: ``scaled = Wy @ crop @ Wx.T`` where, for n input and m output pixels,
+   ``W[j, i] = max(0, min((j + 1) * n, (i + 1) * m) - max(j * n, i * m)) / n``
+   is the overlap of output pixel j (input span [j*n/m, (j+1)*n/m)) with input pixel i, counted in
+   integer units of 1/m and normalised so each row sums to 1. Then renormalise:
+   ``scaled /= max(scaled)``. That cancels the ``1 / peak`` of step 2, so ``d`` itself may be scaled
+   (done here, in float32; JS may use float64 and loop over the few non-zero weights of each row).
+   WHY: the longer side always spans ``box`` pixels, whatever the drawing size, with the aspect
+   ratio kept; each output pixel is the mean of the input it covers, so upscaling a 5-px glyph and
+   downscaling a 4000-px photo are both well defined. The renormalisation keeps "strongest ink = 1":
+   one-pixel strokes averaged down from a big canvas would otherwise fade to a grey the model never
+   saw in training.
+5. Centre by bounding box: paste ``scaled`` into zeros (size x size) at row ``(size - nh) // 2``,
+   column ``(size - nw) // 2`` (floor division; both operands are non-negative).
+   WHY: the model never has to search for the glyph; the margin ``size - box`` leaves room for
+   augmentation shifts.
+6. Clip to [0, 1] and return float32 (size x size), ink = 1, background = 0.
+
+Speed: every step is one pass over the pixels except step 4, two matrix products whose weight
+matrices are cached per (n, m). No pre-downscale is needed, so none is part of the spec.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from kakite.core.errors import NoInkError
+from kakite.core.images import LUMA
+
+SPEC_VERSION = 1  # bump whenever the algorithm above changes; the web page checks it
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Sizes in pixels: the model input is size x size, the glyph's longer side spans box."""
+
+    size: int = 48
+    box: int = 40
+    min_contrast: float = 32.0  # on the 0..255 scale: weaker "ink" is a blank page
+    ink_threshold: float = 0.2  # fraction of peak ink that counts for the bounding box
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.box <= self.size:
+            raise ValueError(f"Spec: need 1 <= box <= size, got box={self.box}, size={self.size}")
+        if not 0 < self.min_contrast <= 255:
+            raise ValueError(f"Spec: min_contrast must be in (0, 255], got {self.min_contrast}")
+        if not 0 <= self.ink_threshold < 1:
+            raise ValueError(f"Spec: ink_threshold must be in [0, 1), got {self.ink_threshold}")
+
+
+HIRAGANA = Spec(48, 40)
+DIGITS = Spec(28, 20)
+
+
+def to_model_input(gray: np.ndarray, spec: Spec = HIRAGANA) -> np.ndarray:
+    """uint8 2-D grey image -> float32 (size, size) in [0, 1], ink = 1; NoInkError if no character."""
+    out = np.zeros((spec.size, spec.size), dtype=np.float32)
+    _render_into(gray, spec, out)
+    return out
+
+
+def batch(grays: Iterable[np.ndarray], spec: Spec) -> np.ndarray:
+    """Many grey images -> (N, size, size, 1) float32; NoInkError names the index of a blank one."""
+    grays = list(grays)
+    out = np.zeros((len(grays), spec.size, spec.size, 1), dtype=np.float32)
+    for i, gray in enumerate(grays):
+        try:
+            _render_into(gray, spec, out[i, :, :, 0])
+        except NoInkError as exc:
+            raise NoInkError(f"image {i}: {exc}") from None
+    return out
+
+
+def spec_constants(spec: Spec) -> dict:
+    """The JSON-able constants web/preprocess.js reads, so nothing is duplicated by hand."""
+    return {**asdict(spec), "version": SPEC_VERSION, "luma": list(LUMA), "composite_over": 255}
+
+
+def area_weights(n: int, m: int) -> np.ndarray:
+    """(m, n) float32 matrix averaging n input pixels into m output pixels by exact overlap (step 4)."""
+    return _area_weights(n, m).copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _area_weights(n: int, m: int) -> np.ndarray:
+    j = np.arange(m)[:, None]
+    i = np.arange(n)[None, :]
+    overlap = np.minimum((j + 1) * n, (i + 1) * m) - np.maximum(j * n, i * m)
+    weights = (np.maximum(overlap, 0) / n).astype(np.float32)
+    weights.flags.writeable = False
+    return weights
+
+
+def _render_into(gray: np.ndarray, spec: Spec, out: np.ndarray) -> None:
+    """Steps 1-6 of the module docstring, writing into the zeroed (size, size) view ``out``."""
+    gray = np.asarray(gray)
+    if gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0:
+        raise ValueError(f"expected a non-empty uint8 2-D image, got dtype {gray.dtype} shape {gray.shape}")
+    bg = _border_lower_median(gray)
+    d = (bg - np.minimum(gray, bg)) if bg >= 128 else (np.maximum(gray, bg) - bg)
+    peak = int(d.max())
+    if peak < spec.min_contrast:
+        raise NoInkError(
+            f"no character: ink contrast {peak} is below {spec.min_contrast:g} (blank or near-blank image)"
+        )
+    mask = d > spec.ink_threshold * peak
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    crop = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    h, w = crop.shape
+    longer = max(h, w)
+    nh, nw = (max(1, int(np.floor(side * spec.box / longer + 0.5))) for side in (h, w))
+    scaled = _area_weights(h, nh) @ crop @ _area_weights(w, nw).T
+    top, left = (spec.size - nh) // 2, (spec.size - nw) // 2
+    np.clip(scaled / scaled.max(), 0.0, 1.0, out=out[top : top + nh, left : left + nw])
+
+
+def _border_lower_median(gray: np.ndarray) -> int:
+    frame = (gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1])
+    border = gray.ravel() if min(gray.shape) < 3 else np.concatenate(frame)
+    k = (border.size - 1) // 2
+    return int(np.partition(border, k)[k])

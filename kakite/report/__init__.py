@@ -1,0 +1,1 @@
+"""Reporting: the README's results, generated from metrics/*.json."""

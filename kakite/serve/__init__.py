@@ -1,0 +1,1 @@
+"""Serving the trained models to users: the `kakite` console script."""

@@ -1,0 +1,1 @@
+"""Training machinery shared by both models: strategy, batches, augmentation, resumable fits."""

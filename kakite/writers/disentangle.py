@@ -1,0 +1,78 @@
+"""Who wrote it: training the two-bottleneck VAE on digits, and measuring how well it splits them.
+
+The measures (metrics/vae.json):
+- reconstruction (Bernoulli NLL per image, nats) and KL per latent, on the test split;
+- digit accuracy of the VAE's own classifier on z_content (posterior means);
+- leakage probe: a logistic regression reading the digit from z_style (chance 10 %, lower is better);
+- writer probes: the same linear probe reading the writer from z_style, z_content and raw pixels.
+Probes train on the train split and score on the test split; digits share writers across splits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kakite.core import metrics, preprocess
+
+
+def digit_inputs(images: np.ndarray) -> np.ndarray:
+    """THE preprocessing spec at digit size (28 × 28, box 20)."""
+    return preprocess.batch(images, preprocess.DIGITS)
+
+
+def writer_ids(writers: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Writer names → integer ids in the order of `known` (the sorted training writers)."""
+    return np.searchsorted(known, writers).astype(np.int64)
+
+
+def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+          w_val: np.ndarray, z_content: int, z_style: int, variant: str, epochs: int, log_path, work_dir):
+    """Build and train one VAE under the params' strategy; returns the trained model."""
+    import tf_keras as keras
+
+    from kakite.training.loop import fingerprint, select_strategy
+    from kakite.writers.network import build_vae, train_vae
+
+    keras.utils.set_random_seed(cfg.seed)
+    weights = {k: getattr(cfg, k) for k in ("kl_weight", "classifier_weight", "crosscov_weight",
+                                            "adversary_weight", "group_weight")}
+    with select_strategy(cfg.strategy).scope():
+        model = build_vae(variant, z_content, z_style, 10, x.shape[1], weights)
+    config = {"params": cfg.model_dump(), "variant": variant, "z": [z_content, z_style], "epochs": epochs,
+              "data": fingerprint(x, y, w, x_val)}
+    train_vae(model, x, y, w, x_val, y_val, w_val, epochs, cfg.batch_size, cfg.learning_rate, cfg.seed, log_path,
+              checkpoint_dir=work_dir / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config,
+              delete_checkpoint=True)
+    return model
+
+
+def evaluate(model, seed: int, train: dict, test: dict) -> dict:
+    """The split measures above; `train`/`test` hold x, y, w (writer ids) and pixels."""
+    from kakite.writers.network import encode_means
+
+    zc_tr, zs_tr = encode_means(model.encoder, train["x"])
+    zc_te, zs_te = encode_means(model.encoder, test["x"])
+    losses = model.evaluate(test["x"], {"label": test["y"], "writer": test["w"]}, batch_size=256, verbose=0,
+                            return_dict=True)
+    digit_pred = model.classifier.predict(zc_te, batch_size=512, verbose=0).argmax(axis=1)
+    probe = lambda a, b, target: metrics.linear_probe(a, train[target], b, test[target], seed)  # noqa: E731
+    return {
+        "reconstruction_bce": metrics.r(losses["reconstruction"]),
+        "kl_content": metrics.r(losses["kl_content"]),
+        "kl_style": metrics.r(losses["kl_style"]),
+        "digit_accuracy_content": metrics.accuracy(test["y"], digit_pred),
+        "leakage_probe_style": probe(zs_tr, zs_te, "y"),
+        "writer_probe_style": probe(zs_tr, zs_te, "w"),
+        "writer_probe_content": probe(zc_tr, zc_te, "w"),
+        "writer_probe_pixels": probe(train["x"], test["x"], "w"),
+    }
+
+
+def latent_summary(model, x: np.ndarray, y: np.ndarray) -> dict:
+    """What the browser needs to restyle: each digit's mean z_content, and z_style's 1–99 % range."""
+    from kakite.writers.network import encode_means
+
+    zc, zs = encode_means(model.encoder, x)
+    means = [np.round(zc[y == d].mean(axis=0), 5).tolist() for d in range(10)]
+    lo, hi = np.percentile(zs, [1, 99], axis=0)
+    return {"content_means": means, "style_range": np.round(np.stack([lo, hi], 1), 5).tolist()}
