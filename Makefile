@@ -12,15 +12,19 @@ PORT ?= 8000
 
 setup: system venv web-vendor
 
-# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia for the benchmark.
+# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia for the benchmark,
+# and node/npm (for TF.js) unless a node with npm is already installed. Without root or passwordless sudo,
+# set-up goes on only if every one of them is already installed; otherwise it names the missing ones and stops.
 system: .make/system
 .make/system: Makefile
 	@mkdir -p .make
-	@if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
-	else echo "kakite: need root or passwordless sudo to install: $(DEB_PACKAGES)"; \
-	     echo "kakite: install them yourself (apt-get install ...), then run make again."; \
-	     fc-list | grep -q IPAGothic || exit 1; exit 0; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null
+	@packages="$(DEB_PACKAGES)"; command -v npm >/dev/null || packages="$$packages nodejs npm"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	else missing=$$(for p in $$packages; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | tr '\n' ' '); \
+	     [ -z "$$missing" ] && exit 0; \
+	     echo "kakite: need root or passwordless sudo to install: $$missing"; \
+	     echo "kakite: install them yourself (apt-get install $$missing), then run make again."; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$packages >/dev/null
 	@touch $@
 
 # Python 3.11 venv with the exact pins of requirements.lock, then kakite itself (editable, no deps).

@@ -2,7 +2,7 @@
 
 Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and export_tfjs read),
 data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),
-metrics/cnn.json, metrics/plots/cnn/train_log.csv (curves) and metrics/plots/cnn/confusion.csv.
+metrics/cnn.json, metrics/plots/cnn/training/ (DVCLive: per-epoch curves) and metrics/plots/cnn/confusion.csv.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main() -> None:
 
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
     recognizer, epochs = train(main_recipe, cfg, data["train"], data["val"], weights, WORK,
-                               PLOTS / "train_log.csv")
+                               PLOTS / "training")
     scores, ranked = evaluate(recognizer, test)
     pred = ranked[:, 0]
     strokes = test["domains"] == "strokes"

@@ -1,8 +1,8 @@
 """train_vae: the two-bottleneck VAE on digits with writer ids, its split measures, and seed experiment I.
 
 Outputs: data/models/vae/ (encoder.h5, decoder.h5, meta.json), metrics/vae.json,
-metrics/plots/vae/train_log.csv, and experiment I's PNGs (1-D z_content × 1-D z_style, the seed's model):
-metrics/plots/vae/experiment1_latents.png and metrics/plots/vae/experiment1_grid.png.
+metrics/plots/vae/training/ (DVCLive: per-epoch curves), and experiment I's PNGs (1-D z_content × 1-D
+z_style, the seed's model): metrics/plots/vae/experiment1_latents.png and metrics/plots/vae/experiment1_grid.png.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main() -> None:
     tr = _load("train")
     va, te = _load("val", tr["names"]), _load("test", tr["names"])
     model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], cfg.z_content, cfg.z_style,
-                          cfg.variant, cfg.epochs, PLOTS / "train_log.csv", WORK)
+                          cfg.variant, cfg.epochs, PLOTS / "training", WORK)
     scores = disentangle.evaluate(model, cfg.seed, tr, te)
     scores.update({"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
                    "writers": len(tr["names"])})

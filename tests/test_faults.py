@@ -15,6 +15,7 @@ import pytest
 
 from bench.workspace import env, make_copy, run
 from kakite.core.atomic import load_npz
+from tests.conftest import read_epoch_log
 
 pytestmark = pytest.mark.slow
 
@@ -62,11 +63,11 @@ def test_killed_train_cnn_resumes_from_its_checkpoint(repo):
     work = repo / "data/work/checkpoint-kakite"
     kill_when(repo, "train_cnn", lambda: any(work.glob("epoch-0001/state.json")))
     assert not (repo / "data/models/cnn/model.h5").exists()
-    log = (repo / "metrics/plots/cnn/train_log.csv").read_text().splitlines()
-    assert log[-1].startswith("1,")  # epoch 1 finished and logged before the kill
+    log = read_epoch_log(repo / "metrics/plots/cnn/training")
+    assert [row["step"] for row in log] == ["0"]  # epoch 1 finished and logged before the kill
     run([sys.executable, "-m", "stages.train_cnn"], repo)
-    log = (repo / "metrics/plots/cnn/train_log.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in log[1:]] == ["1", "2", "3"]
+    log = read_epoch_log(repo / "metrics/plots/cnn/training")
+    assert [row["step"] for row in log] == ["0", "1", "2"]
     assert not work.exists() or not any(work.iterdir())  # the finished run removed its checkpoint
     probs_after_resume = _test_probabilities(repo)
     run([sys.executable, "-m", "stages.train_cnn"], repo)  # the same run, uninterrupted

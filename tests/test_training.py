@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import json
 
 import numpy as np
 import pytest
@@ -11,15 +11,10 @@ import tf_keras as keras
 
 from kakite.core.errors import ParamsError
 from kakite.recognizer.network import build_kakite_cnn, compile_kakite
-from kakite.training.loop import (
-    AugmentedSequence,
-    EpochLog,
-    fit_resumable,
-    grouped_order,
-    latest_checkpoint,
-    select_strategy,
-    train_throughput,
-)
+from kakite.training.batches import AugmentedSequence, grouped_order
+from kakite.training.checkpoints import latest_checkpoint
+from kakite.training.loop import EpochLog, fit_resumable, select_strategy, train_throughput
+from tests.conftest import read_epoch_log
 
 # Resumed and uninterrupted runs replay the same batches, augmentation and dropout masks, so on this
 # CPU they agree bit for bit; the tolerance only leaves room for a different reduction order.
@@ -64,11 +59,6 @@ class KillAt(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.epoch == self.kill_epoch and batch == self.kill_batch:
             raise KeyboardInterrupt("killed")
-
-
-def read_log(path) -> list[dict[str, str]]:
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def test_auto_strategy_is_the_default_one_on_a_cpu_machine(monkeypatch):
@@ -119,15 +109,16 @@ def test_grouped_order_is_a_permutation_of_same_writer_runs():
     assert not np.array_equal(order, grouped_order(writers, 4, np.random.default_rng(1)))
 
 
-def test_epoch_log_writes_one_rounded_row_per_epoch(tmp_path):
+def test_epoch_log_writes_one_rounded_dvclive_step_per_epoch(tmp_path):
     x, y = data()
-    log = tmp_path / "plots" / "log.csv"
+    log = tmp_path / "plots" / "training"
     model = small_model()
     model.fit(x, y, validation_data=(x[:32], y[:32]), epochs=3, verbose=0, callbacks=[EpochLog(log)])
-    rows = read_log(log)
-    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+    rows = read_epoch_log(log)
+    assert [row["step"] for row in rows] == ["0", "1", "2"]
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(rows[0])
     assert all(len(value.split(".")[-1]) <= 5 for row in rows for value in row.values())
+    assert json.loads((log / "metrics.json").read_text())["step"] == 2
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
@@ -140,17 +131,17 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
 
     first = small_model()
     with pytest.raises(KeyboardInterrupt):
-        fit_resumable(first, sequence(x, y), val, checkpoint_dir=tmp_path / "b", log_path=tmp_path / "b.csv",
+        fit_resumable(first, sequence(x, y), val, checkpoint_dir=tmp_path / "b", log_dir=tmp_path / "b",
                       callbacks=[KillAt(epoch=1)], verbose=0, **options)
     assert latest_checkpoint(tmp_path / "b").name == "epoch-0001"
-    before_kill = read_log(tmp_path / "b.csv")
+    before_kill = read_epoch_log(tmp_path / "b")
     assert len(before_kill) == 1
 
     second = small_model()  # a new process: fresh weights, fresh optimizer
     history = fit_resumable(second, sequence(x, y), val, checkpoint_dir=tmp_path / "b",
-                            log_path=tmp_path / "b.csv", delete_checkpoint=True, verbose=0, **options)
+                            log_dir=tmp_path / "b", delete_checkpoint=True, verbose=0, **options)
     assert history["epoch"] == [1, 2]
-    resumed_log = read_log(tmp_path / "b.csv")
+    resumed_log = read_epoch_log(tmp_path / "b")
     assert resumed_log[0] == before_kill[0] and list(resumed_log[0]) == list(before_kill[0])  # same columns
     assert history["val_loss"] == pytest.approx(whole_history["val_loss"], abs=RESUME_ATOL)
     for resumed, uninterrupted in zip(second.get_weights(), whole.get_weights(), strict=True):

@@ -21,6 +21,7 @@ from kakite.writers.network import (
     train_vae,
     writer_spread,
 )
+from tests.conftest import read_epoch_log
 from tests.dataset_fixtures import draw_digit
 from tests.test_cnn import tfjs_predict, to_tfjs
 
@@ -135,12 +136,12 @@ def test_train_vae_trains_on_writer_batches_and_logs_every_term(tmp_path):
     x_val, y_val, w_val = writer_digits(64, 6, seed=2)
     model = vae("kakite")
     history = train_vae(model, x, y, w, x_val, y_val, w_val, epochs=2, batch_size=32, lr=2e-3, seed=7,
-                        log_path=tmp_path / "log.csv", checkpoint_dir=tmp_path / "ckpt", verbose=0)
+                        log_dir=tmp_path / "log", checkpoint_dir=tmp_path / "ckpt", verbose=0)
     assert history["epoch"] == [1, 2]
     assert set(history) == {"epoch"} | TERMS["kakite"] | {f"val_{name}" for name in TERMS["kakite"]}
     assert_loss_is_the_weighted_sum({name: values[-1] for name, values in history.items()})
     assert history["loss"][1] < history["loss"][0]
-    assert (tmp_path / "log.csv").read_text().count("\n") == 3  # header + 2 epochs
+    assert [row["step"] for row in read_epoch_log(tmp_path / "log")] == ["0", "1"]  # 2 epochs
     assert (tmp_path / "ckpt" / "epoch-0002" / "state.json").is_file()
 
 

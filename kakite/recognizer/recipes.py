@@ -50,12 +50,13 @@ def cosine(base: float, epochs: int):
 
 
 def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list[float],
-          work_dir: Path, log_path: Path | None) -> tuple[Recognizer, int]:
+          work_dir: Path, log_dir: Path | None) -> tuple[Recognizer, int]:
     """Train one recipe; returns the recogniser and the number of epochs run."""
     import tf_keras as keras
 
     from kakite.recognizer.network import build_kakite_cnn, build_seed_cnn, compile_kakite
-    from kakite.training.loop import AugmentedSequence, fingerprint, fit_resumable, select_strategy
+    from kakite.training.batches import AugmentedSequence, fingerprint
+    from kakite.training.loop import fit_resumable, select_strategy
 
     keras.utils.set_random_seed(cfg.seed)
     size = rec.spec.size if rec.spec else train_data["images"].shape[1]  # the spec sizes inputs; seed: as stored
@@ -79,7 +80,7 @@ def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list
     config = {"recipe": rec.name, "params": cfg.model_dump(), "data": fingerprint(x_train, tr["labels"], x_val)}
     callbacks = [] if rec.name == "seed" else [keras.callbacks.LearningRateScheduler(cosine(cfg.learning_rate, epochs))]
     history = fit_resumable(model, sequence, (x_val, va["labels"].astype(np.int64)), epochs=epochs,
-                            seed=cfg.seed, checkpoint_dir=work_dir / f"checkpoint-{rec.name}", log_path=log_path,
+                            seed=cfg.seed, checkpoint_dir=work_dir / f"checkpoint-{rec.name}", log_dir=log_dir,
                             patience=patience, config=config, delete_checkpoint=True, callbacks=callbacks)
     return recognizer, len(history.get("epoch", []))
 

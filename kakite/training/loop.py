@@ -1,4 +1,11 @@
-"""Training machinery shared by train_cnn and train_vae: strategy, batches, epoch log, checkpoints, resume.
+"""Resumable fits shared by train_cnn and train_vae: strategy, epoch log, early stopping, a checkpoint per epoch.
+
+Library pieces do what they can: DVCLive writes the per-epoch metrics and plots, Keras' EarlyStopping
+decides when to stop and keeps the best weights. What is kept here is what they cannot do. Keras'
+BackupAndRestore saves weights, optimizer and epoch, but not the early-stopping state, the best weights
+or the epoch log, it publishes them in several files that a SIGKILL can leave out of step, and it would
+resume a backup made for other params or other data. A kakite checkpoint is one directory, renamed into
+place complete, keyed on the params and a digest of the training data.
 
 The resume contract: everything random in epoch e is a function of (seed, e) alone. Batch order and
 augmentation come from numpy generators seeded with (seed, e[, batch]). At the start of every epoch
@@ -12,17 +19,11 @@ each worker its own (only the chief's matters).
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,20 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from kakite.core.atomic import load_npz, write_text
 from kakite.core.errors import ParamsError
+from kakite.training.batches import AugmentedSequence
+from kakite.training.checkpoints import (
+    TrainState,
+    build_optimizer,
+    latest_checkpoint,
+    load_checkpoint,
+    remove_checkpoints,
+    save_checkpoint,
+)
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
-CHECKPOINT_PREFIX = "epoch-"
 LOG_DECIMALS = 5
 RANDOM_LAYER = keras.__internal__.layers.BaseRandomLayer  # Dropout, GaussianNoise, ...: stateful TF random ops
-
-Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
 def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
@@ -59,159 +65,48 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
     raise ParamsError(f"strategy: unknown distribution strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
 
 
-def fingerprint(*arrays: np.ndarray) -> str:
-    """A digest of the training data, for checkpoint configs: a checkpoint of other data must not resume."""
-    digest = hashlib.blake2b(digest_size=16)
-    for array in arrays:
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
-
-
 def epoch_seed(seed: int, epoch: int) -> int:
     """A 32-bit seed for epoch `epoch` of a run seeded with `seed` (independent streams per epoch)."""
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
-def grouped_order(groups: np.ndarray, group_size: int, rng: np.random.Generator) -> np.ndarray:
-    """A permutation of range(len(groups)) made of runs of `group_size` indices from one group.
-
-    For the VAE's writer term: a batch cut from this order holds several images of each of its
-    writers. Each writer's images are shuffled and cut into runs; the runs are shuffled together.
-    """
-    by_group = np.argsort(groups, kind="stable")
-    starts = np.flatnonzero(np.diff(groups[by_group])) + 1
-    runs = []
-    for members in np.split(by_group, starts):
-        members = rng.permutation(members)
-        runs.extend(members[i : i + group_size] for i in range(0, len(members), group_size))
-    return np.concatenate([runs[i] for i in rng.permutation(len(runs))])
-
-
-class AugmentedSequence(keras.utils.Sequence):
-    """Batches (x, y[, weight]) in a per-epoch order, each batch of x passed through `augment(x, rng)`.
-
-    Order and augmentation depend only on (seed, epoch, batch index), never on how many batches were
-    drawn before, so a resumed run sees the batches an uninterrupted one would. `y` is an array or a
-    dict of arrays (the VAE takes {"label", "writer"}). Weights: `class_weight` is a list indexed by
-    class (the audit stage's), or `sample_weight` one value per sample. `order(rng)` replaces the plain
-    shuffle (e.g. grouped_order). Pass this to fit with shuffle=False; fit_resumable does.
-    """
-
-    def __init__(
-        self,
-        x: np.ndarray,
-        y: np.ndarray | Mapping[str, np.ndarray],
-        batch_size: int,
-        seed: int,
-        augment: Augment | None = None,
-        class_weight: Iterable[float] | None = None,
-        sample_weight: np.ndarray | None = None,
-        order: Callable[[np.random.Generator], np.ndarray] | None = None,
-    ) -> None:
-        super().__init__()
-        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
-        self.augment = augment
-        self.order = order or (lambda rng: rng.permutation(len(x)))
-        self.weights = _sample_weights(y, class_weight, sample_weight)
-        self.epoch = 0
-        self._cached_order: tuple[int, np.ndarray] | None = None
-
-    def set_epoch(self, epoch: int) -> None:
-        """Start from `epoch` (0-based); fit's data adapter advances it through on_epoch_end."""
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
-
-    def __getitem__(self, index: int) -> tuple:
-        idx = self._epoch_order()[index * self.batch_size : (index + 1) * self.batch_size]
-        xb = self.x[idx]
-        if self.augment is not None:
-            xb = self.augment(xb, np.random.default_rng([self.seed, self.epoch, index]))
-        xb = np.asarray(xb, dtype=np.float32)
-        yb = {k: v[idx] for k, v in self.y.items()} if isinstance(self.y, Mapping) else self.y[idx]
-        return (xb, yb) if self.weights is None else (xb, yb, self.weights[idx])
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-
-    def _epoch_order(self) -> np.ndarray:
-        epoch = self.epoch
-        if self._cached_order is None or self._cached_order[0] != epoch:
-            rng = np.random.default_rng([self.seed, epoch])
-            self._cached_order = (epoch, np.asarray(self.order(rng)))
-        return self._cached_order[1]
-
-
-def _sample_weights(
-    y: np.ndarray | Mapping[str, np.ndarray],
-    class_weight: Iterable[float] | None,
-    sample_weight: np.ndarray | None,
-) -> np.ndarray | None:
-    if class_weight is not None and sample_weight is not None:
-        raise ValueError("give class_weight or sample_weight, not both")
-    if sample_weight is not None:
-        return np.asarray(sample_weight, dtype=np.float32)
-    if class_weight is None:
-        return None
-    table = np.asarray(list(class_weight), dtype=np.float32)
-    labels = np.asarray(y)
-    if labels.min() < 0 or labels.max() >= len(table):
-        raise ValueError(f"class_weight has {len(table)} entries but labels reach {labels.max()}")
-    return table[labels]
-
-
 class EpochLog(keras.callbacks.Callback):
-    """One CSV row per finished epoch (epoch is 1-based, then every value Keras logged, rounded).
+    """One DVCLive step per finished epoch: every value Keras logged, rounded, one TSV per metric under
+    `directory`/plots/metrics (x: step, the 0-based epoch), for `dvc plots`.
 
-    The whole file is rewritten atomically each epoch, so `dvc plots show` (x: epoch) never reads a
-    half-written row. `rows` are the rows of epochs already done (a resumed run's, from its checkpoint).
+    DVCLive's own DVCLiveCallback subclasses Keras 3's Callback (tf.keras in TF 2.19), which the tf_keras
+    models here do not take, hence this adapter. `rows` are the epochs already done (a resumed run's,
+    from its checkpoint): they are written again, because `dvc repro` removes the plots before a stage.
     """
 
-    def __init__(self, path: str | os.PathLike | None, rows: Iterable[Mapping[str, float]] = ()) -> None:
+    def __init__(self, directory: str | os.PathLike | None, rows: Iterable[Mapping[str, float]] = ()) -> None:
         super().__init__()
-        self.path = Path(path) if path is not None else None
         self.rows: list[dict[str, float]] = [dict(row) for row in rows]
+        self.live = None
+        if directory is not None:
+            from dvclive import Live
+
+            self.live = Live(os.fspath(directory), save_dvc_exp=False, dvcyaml=None, report=None)
+            for row in self.rows:
+                self._write(row)
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         row = {"epoch": epoch + 1}
         row.update({key: round(float(value), LOG_DECIMALS) for key, value in (logs or {}).items()})
         self.rows.append(row)
-        self.write()
+        self._write(row)
 
-    def write(self) -> None:
-        if self.path is not None and self.rows:
-            write_text(self.path, _format_rows(self.rows))
+    def _write(self, row: Mapping[str, float]) -> None:
+        if self.live is not None:
+            for key, value in row.items():
+                if key != "epoch":
+                    self.live.log_metric(key, value)
+            self.live.next_step()
 
     def history(self) -> dict[str, list[float]]:
         """Like keras History.history, over every epoch of the run, resumed ones included."""
-        return {key: [row.get(key, math.nan) for row in self.rows] for key in _columns(self.rows)}
-
-
-def _columns(rows: list[dict[str, float]]) -> list[str]:
-    return list(dict.fromkeys(key for row in rows for key in row))
-
-
-def _format_rows(rows: list[dict[str, float]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_columns(rows), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-@dataclass
-class TrainState:
-    """What a checkpoint records besides the weights: enough to continue exactly where it stopped."""
-
-    seed: int
-    config: dict[str, Any] = field(default_factory=dict)
-    epoch: int = 0  # epochs finished
-    best: float = math.inf  # best monitored value so far (early stopping)
-    best_epoch: int = 0
-    wait: int = 0  # epochs since the best
-    stopped: bool = False  # early stopping fired
-    history: list[dict[str, float]] = field(default_factory=list)  # the epoch log's rows so far
+        columns = list(dict.fromkeys(key for row in self.rows for key in row))
+        return {key: [row.get(key, math.nan) for row in self.rows] for key in columns}
 
 
 class _EpochSeeder(keras.callbacks.Callback):
@@ -236,32 +131,43 @@ class _EpochSeeder(keras.callbacks.Callback):
             self.model.make_train_function(force=True)
 
 
-class _StopAndCheckpoint(keras.callbacks.Callback):
-    """Early-stopping bookkeeping, then an atomic checkpoint of weights, optimizer and TrainState."""
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' EarlyStopping (best weights kept) that starts from a checkpoint's state instead of afresh,
+    and refuses to run blind when the monitored value is missing (Keras only warns)."""
 
-    def __init__(
-        self, state: TrainState, log: EpochLog, directory: Path | None, monitor: str, patience: int | None
-    ) -> None:
+    def __init__(self, monitor: str, patience: int, state: TrainState, best_weights: list[np.ndarray] | None) -> None:
+        super().__init__(monitor=monitor, patience=patience, restore_best_weights=True)
+        self.resumed_state, self.resumed_weights = state, best_weights
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        super().on_train_begin(logs)
+        state = self.resumed_state
+        self.wait, self.best, self.best_epoch = state.wait, state.best, state.best_epoch - 1
+        self.best_weights = self.resumed_weights
+
+    def get_monitor_value(self, logs: Mapping[str, Any] | None) -> float:
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            raise ValueError(f"early stopping monitors {self.monitor!r}, which the logs lack (no validation data?)")
+        return value
+
+
+class _Checkpoint(keras.callbacks.Callback):
+    """After each epoch: an atomic checkpoint of weights, optimizer, early-stopping state and the epoch log."""
+
+    def __init__(self, state: TrainState, log: EpochLog, directory: Path | None,
+                 stopper: ResumableEarlyStopping | None) -> None:
         super().__init__()
-        self.state, self.log, self.directory, self.monitor, self.patience = state, log, directory, monitor, patience
-        self.best_weights: list[np.ndarray] | None = None
+        self.state, self.log, self.directory, self.stopper = state, log, directory, stopper
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        state = self.state
+        state, stopper = self.state, self.stopper
         state.epoch, state.history = epoch + 1, self.log.rows
-        if self.patience is not None:
-            value = (logs or {}).get(self.monitor)
-            if value is None:
-                raise ValueError(f"early stopping monitors {self.monitor!r}, which the logs lack (no validation data?)")
-            if value < state.best:
-                state.best, state.best_epoch, state.wait = float(value), epoch + 1, 0
-                self.best_weights = self.model.get_weights()
-            else:
-                state.wait += 1
-                state.stopped = state.wait >= self.patience
-                self.model.stop_training = state.stopped
+        if stopper is not None:
+            state.best, state.best_epoch, state.wait = float(stopper.best), stopper.best_epoch + 1, stopper.wait
+            state.stopped = bool(self.model.stop_training)
         if self.directory is not None:
-            save_checkpoint(self.directory, self.model, state, self.best_weights)
+            save_checkpoint(self.directory, self.model, state, stopper.best_weights if stopper else None)
 
 
 def fit_resumable(
@@ -272,7 +178,7 @@ def fit_resumable(
     epochs: int,
     seed: int,
     checkpoint_dir: str | os.PathLike | None = None,
-    log_path: str | os.PathLike | None = None,
+    log_dir: str | os.PathLike | None = None,
     patience: int | None = None,
     monitor: str = "val_loss",
     config: Mapping[str, Any] | None = None,
@@ -299,12 +205,10 @@ def fit_resumable(
                 state, best_weights = load_checkpoint(latest, model)
             else:
                 remove_checkpoints(directory)
-    log = EpochLog(log_path, rows=state.history)
-    log.write()  # the resumed rows: the file may be gone (dvc repro removes outputs) or hold a lost epoch
-    checkpointer = _StopAndCheckpoint(state, log, directory, monitor, patience)
-    checkpointer.best_weights = best_weights
+    log = EpochLog(log_dir, rows=state.history)
+    stopper = None if patience is None else ResumableEarlyStopping(monitor, patience, state, best_weights)
     if state.epoch < epochs and not state.stopped:
-        _build_optimizer(model)  # slots made now, not inside the first step (which would trace it twice)
+        build_optimizer(model)  # slots made now, not inside the first step (which would trace it twice)
         train.set_epoch(state.epoch)
         model.fit(
             train,
@@ -314,102 +218,15 @@ def fit_resumable(
             epochs=epochs,
             initial_epoch=state.epoch,
             shuffle=False,
-            callbacks=[_EpochSeeder(seed), log, checkpointer, *callbacks],
+            callbacks=[_EpochSeeder(seed), log, *([stopper] if stopper else []),
+                       _Checkpoint(state, log, directory, stopper), *callbacks],
             verbose=verbose,
         )
-    if patience is not None and checkpointer.best_weights is not None:
-        model.set_weights(checkpointer.best_weights)
+    elif best_weights is not None:
+        model.set_weights(best_weights)  # a finished run resumed: what EarlyStopping restored at its end
     if delete_checkpoint and directory is not None:
         remove_checkpoints(directory)
     return log.history()
-
-
-def save_checkpoint(
-    directory: str | os.PathLike, model: keras.Model, state: TrainState, best_weights: list[np.ndarray] | None
-) -> Path:
-    """Write epoch-NNNN/ (state.json, model.npz, optimizer.npz[, best.npz]) into a temp dir, then rename.
-
-    A directory named epoch-* is therefore always complete. Older checkpoints are removed afterwards.
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    final = directory / f"{CHECKPOINT_PREFIX}{state.epoch:04d}"
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
-    try:
-        _save_arrays(tmp / "model.npz", model.get_weights())
-        _save_arrays(tmp / "optimizer.npz", [v.numpy() for v in model.optimizer.variables])
-        if best_weights is not None:
-            _save_arrays(tmp / "best.npz", best_weights)
-        # Not write_json: its sorted keys would reorder the log's columns on resume.
-        write_text(tmp / "state.json", json.dumps(asdict(state), indent=1))
-        _fsync(*tmp.iterdir(), tmp)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        _fsync(directory)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    remove_checkpoints(directory, keep=final)
-    return final
-
-
-def remove_checkpoints(directory: str | os.PathLike, keep: Path | None = None) -> None:
-    """Remove every checkpoint (and stray temp dir) in `directory` but `keep`."""
-    directory = Path(directory)
-    if directory.is_dir():
-        for old in directory.iterdir():
-            if old != keep and old.name.startswith((CHECKPOINT_PREFIX, ".tmp-")):
-                shutil.rmtree(old, ignore_errors=True)
-
-
-def latest_checkpoint(directory: str | os.PathLike) -> Path | None:
-    """The newest complete checkpoint directory, or None."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return None
-    done = sorted(p for p in directory.glob(f"{CHECKPOINT_PREFIX}*") if (p / "state.json").is_file())
-    return done[-1] if done else None
-
-
-def load_checkpoint(path: str | os.PathLike, model: keras.Model) -> tuple[TrainState, list[np.ndarray] | None]:
-    """Restore weights and optimizer state into the compiled `model`; return its TrainState and best weights."""
-    path = Path(path)
-    state = TrainState(**json.loads((path / "state.json").read_text()))
-    model.set_weights(_load_arrays(path / "model.npz"))
-    optimizer = _build_optimizer(model)
-    saved = _load_arrays(path / "optimizer.npz")
-    if len(saved) != len(optimizer.variables):
-        raise ValueError(f"{path}: the checkpoint holds {len(saved)} optimizer arrays, the optimizer has "
-                         f"{len(optimizer.variables)}")
-    for variable, value in zip(optimizer.variables, saved, strict=True):
-        variable.assign(value)
-    best = _load_arrays(path / "best.npz") if (path / "best.npz").is_file() else None
-    return state, best
-
-
-def _build_optimizer(model: keras.Model) -> keras.optimizers.Optimizer:
-    with model.distribute_strategy.scope():
-        model.optimizer.build(model.trainable_variables)
-    return model.optimizer
-
-
-def _save_arrays(path: Path, arrays: list[np.ndarray]) -> None:
-    np.savez(path, **{f"a{i:05d}": np.asarray(a) for i, a in enumerate(arrays)})
-
-
-def _load_arrays(path: Path) -> list[np.ndarray]:
-    arrays = load_npz(path)
-    return [arrays[key] for key in sorted(arrays)]
-
-
-def _fsync(*paths: Path) -> None:
-    """Flush files and directories to disk, so a rename never publishes data still in the page cache."""
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def train_throughput(model: keras.Model, x: Any, y: Any, batch_size: int, steps: int = 30, warmup: int = 5) -> float:

@@ -26,11 +26,12 @@ def writer_ids(writers: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 
 def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-          w_val: np.ndarray, z_content: int, z_style: int, variant: str, epochs: int, log_path, work_dir):
+          w_val: np.ndarray, z_content: int, z_style: int, variant: str, epochs: int, log_dir, work_dir):
     """Build and train one VAE under the params' strategy; returns the trained model."""
     import tf_keras as keras
 
-    from kakite.training.loop import fingerprint, select_strategy
+    from kakite.training.batches import fingerprint
+    from kakite.training.loop import select_strategy
     from kakite.writers.network import build_vae, train_vae
 
     keras.utils.set_random_seed(cfg.seed)
@@ -40,7 +41,7 @@ def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y
         model = build_vae(variant, z_content, z_style, 10, x.shape[1], weights)
     config = {"params": cfg.model_dump(), "variant": variant, "z": [z_content, z_style], "epochs": epochs,
               "data": fingerprint(x, y, w, x_val)}
-    train_vae(model, x, y, w, x_val, y_val, w_val, epochs, cfg.batch_size, cfg.learning_rate, cfg.seed, log_path,
+    train_vae(model, x, y, w, x_val, y_val, w_val, epochs, cfg.batch_size, cfg.learning_rate, cfg.seed, log_dir,
               checkpoint_dir=work_dir / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config,
               delete_checkpoint=True)
     return model

@@ -39,7 +39,8 @@ import tf_keras as keras
 from tf_keras import layers
 
 from kakite.core.errors import ParamsError
-from kakite.training.loop import AugmentedSequence, fit_resumable, grouped_order
+from kakite.training.batches import AugmentedSequence, grouped_order
+from kakite.training.loop import fit_resumable
 
 VARIANTS = ("seed", "kakite")
 SEED_HIDDEN = 500  # the article's hidden width
@@ -340,7 +341,7 @@ def train_vae(
     batch_size: int,
     lr: float,
     seed: int,
-    log_path: str | os.PathLike | None,
+    log_dir: str | os.PathLike | None,
     *,
     checkpoint_dir: str | os.PathLike | None = None,
     config: Mapping | None = None,
@@ -351,7 +352,7 @@ def train_vae(
 
     Batches hold runs of WRITER_GROUP_SIZE images per writer (training.grouped_order), so the group
     term sees each writer several times. Validation batches are grouped once, with a fixed order.
-    Returns the per-epoch history (also written to `log_path`).
+    Returns the per-epoch history (also written to `log_dir`).
     """
     with model.distribute_strategy.scope():
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr))
@@ -365,7 +366,7 @@ def train_vae(
     val_order = grouped_order(w_val, WRITER_GROUP_SIZE, np.random.default_rng(seed))
     val = AugmentedSequence(x_val, {"label": y_val, "writer": w_val}, batch_size, seed, order=lambda rng: val_order)
     return fit_resumable(
-        model, train, val, epochs=epochs, seed=seed, checkpoint_dir=checkpoint_dir, log_path=log_path,
+        model, train, val, epochs=epochs, seed=seed, checkpoint_dir=checkpoint_dir, log_dir=log_dir,
         config=config, delete_checkpoint=delete_checkpoint, verbose=verbose,
     )
 
