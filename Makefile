@@ -8,7 +8,7 @@ DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fo
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu zinnia-utils tegaki-zinnia-japanese
 PORT ?= 8000
 
-.PHONY: setup system venv web-vendor repro test test-fast test-demo screenshots report lint bench serve clean-venv
+.PHONY: setup system venv web-vendor check-params repro test test-fast test-demo screenshots report lint bench serve clean-venv
 
 setup: system venv web-vendor
 
@@ -49,7 +49,12 @@ web/vendor/.installed: web/package.json web/package-lock.json
 
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-repro: setup
+# params.yaml checked alone first: dvc repro deletes a stage's outputs before the stage reads its params,
+# so a typo caught only there would cost the trained model.
+check-params: venv
+	$(BIN)/python -m kakite.core.params params.yaml
+
+repro: setup check-params
 	$(RUN) dvc repro
 
 test: setup

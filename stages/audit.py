@@ -67,4 +67,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "audit")
+    entry.run(main, "audit", writes=("data/audit", "metrics/plots/audit"))

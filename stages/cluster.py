@@ -51,4 +51,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "cluster")
+    entry.run(main, "cluster", writes=(PLOTS, "metrics"))

@@ -42,4 +42,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "fetch")
+    entry.run(main, "fetch", writes=(RAW, "metrics"))

@@ -62,4 +62,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "grayscale")
+    entry.run(main, "grayscale", writes=(OUT, "metrics"))

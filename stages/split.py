@@ -50,4 +50,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "split")
+    entry.run(main, "split", writes=(OUT, "metrics"))

@@ -59,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "train_cnn")
+    entry.run(main, "train_cnn", writes=(MODEL, PLOTS, WORK, TOP5.parent, "metrics"))

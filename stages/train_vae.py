@@ -65,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    entry.run(main, "train_vae")
+    entry.run(main, "train_vae", writes=(MODEL, PLOTS, WORK, "metrics"))

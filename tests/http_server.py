@@ -26,12 +26,13 @@ class Request:
 class LocalServer:
     """Serve a dict {url path: bytes}, or every file under a folder, with Range support (206)."""
 
-    def __init__(self, files: dict[str, bytes] | Path, *, ranges: bool = True):
+    def __init__(self, files: dict[str, bytes] | Path, *, ranges: bool = True, lengths: bool = True):
         if isinstance(files, Path):
             files = {"/" + p.relative_to(files).as_posix(): p.read_bytes() for p in files.rglob("*")
                      if p.is_file()}
         self.files = dict(files)
         self.ranges = ranges
+        self.lengths = lengths  # False: no Content-Length on 200 answers, the body ends when the line closes
         self.requests: list[Request] = []
         self._cuts: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -64,7 +65,7 @@ class LocalServer:
         body = self.files[path]
         match = _RANGE.fullmatch(range_header or "") if self.ranges else None
         if not match:
-            return 200, {"Content-Length": str(len(body))}, body, cut
+            return 200, {"Content-Length": str(len(body))} if self.lengths else {}, body, cut
         start = int(match.group(1))
         end = int(match.group(2)) if match.group(2) else len(body) - 1
         if start >= len(body):

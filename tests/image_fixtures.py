@@ -237,3 +237,11 @@ def png_with_header(width: int, height: int) -> bytes:
     row = b"\x00" + b"\xff" * ((width + 7) // 8)  # filter byte + one row of white
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * 4)) + chunk(b"IEND", b"")
+
+
+def elongated(height: int, width: int) -> np.ndarray:
+    """Random ink inside a one-pixel paper frame, any aspect ratio: large ones take step 4's banded path."""
+    gray = np.full((height, width), PAPER, dtype=np.uint8)
+    rng = np.random.default_rng(height * 100_003 + width)
+    gray[1:-1, 1:-1] = rng.integers(0, 256, (height - 2, width - 2), dtype=np.uint8)
+    return gray

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kakite.acquire.download import download, prefer_https
+from kakite.core import limits
 from kakite.core.errors import DownloadError
 from tests.http_server import LocalServer
 
@@ -116,3 +117,19 @@ def test_prefer_https_upgrades_all_but_loopback(url, expected):
 def test_non_http_schemes_are_refused(tmp_path):
     with pytest.raises(DownloadError, match="only http"):
         download("file:///etc/passwd", tmp_path / "x", progress=False)
+
+
+@pytest.mark.parametrize("lengths", [True, False], ids=["announced", "unannounced"])
+def test_a_download_past_the_size_cap_is_refused_and_removed(tmp_path, monkeypatch, lengths):
+    """No Content-Length and an empty sha256: only the cap stops a server that keeps sending."""
+    monkeypatch.setattr(limits, "MAX_DOWNLOAD_BYTES", 1000)
+    dest = tmp_path / "big.zip"
+    with LocalServer({"/big.zip": bytes(5000)}, lengths=lengths) as server:
+        with pytest.raises(DownloadError, match=r"big\.zip: the server (announces 5,000|sent \d[\d,]*) bytes, "
+                                                r"over the 1,000-byte limit"):
+            download(server.url("/big.zip"), dest, "", progress=False, chunk=256)
+        assert not dest.exists() and not dest.with_name("big.zip.part").exists()
+    monkeypatch.setattr(limits, "MAX_DOWNLOAD_BYTES", 5000)
+    with LocalServer({"/big.zip": bytes(5000)}, lengths=lengths) as server:
+        download(server.url("/big.zip"), dest, "", progress=False)
+    assert dest.stat().st_size == 5000

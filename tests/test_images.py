@@ -11,8 +11,9 @@ from PIL import Image, ImageFile
 
 from kakite.core import images
 from kakite.core.errors import ImageError
-from kakite.core.images import MAX_PIXELS, composite_over_white, decode_gray, read_gray
+from kakite.core.images import MAX_PIXELS, MAX_SIDE, composite_over_white, decode_gray, read_gray
 from tests import image_fixtures as fx
+from tests.memory import peak_rss_growth
 
 
 def assert_one_line_error(excinfo: pytest.ExceptionInfo, name: str) -> str:
@@ -136,3 +137,24 @@ def test_unreadable_paths_are_image_errors(tmp_path: Path) -> None:
         with pytest.raises(ImageError) as excinfo:
             read_gray(path)
         assert "cannot read file" in assert_one_line_error(excinfo, str(path))
+
+
+@pytest.mark.parametrize("size", [(MAX_SIDE + 1, 1), (1, MAX_SIDE + 1), (39_000_000, 1)])
+def test_a_side_longer_than_max_side_is_refused_from_the_header(size: tuple[int, int]) -> None:
+    with pytest.raises(ImageError) as excinfo:
+        decode_gray(fx.png_with_header(*size), "line.png")
+    assert "too large" in assert_one_line_error(excinfo, "line.png")
+
+
+@pytest.mark.slow
+def test_decoding_a_40_megapixel_rgba_png_stays_near_pil_s_own_buffer(tmp_path: Path) -> None:
+    """PIL holds 4 bytes a pixel; compositing strip by strip adds the grey result, not GBs of float64."""
+    path = tmp_path / "big.png"
+    im = Image.new("RGBA", (6300, 6300), (255, 255, 255, 0))
+    im.putpixel((10, 10), (0, 0, 0, 255))
+    im.save(path)
+    del im
+    with peak_rss_growth() as growth:
+        gray = read_gray(path)
+    assert gray.shape == (6300, 6300) and gray[10, 10] == 0 and gray[0, 0] == 255
+    assert growth[0] < 6300 * 6300 * 6 / 2**20, f"+{growth[0]:.0f} MB"  # was +3,000 MB

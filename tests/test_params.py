@@ -1,6 +1,8 @@
 """params.yaml validation: a bad key fails at start-up with one line naming the dotted key."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ def error_for(path: Path) -> str:
         load_all(path)
     message = str(err.value)
     assert "\n" not in message
-    assert message.startswith(f"{path}: ")
+    assert re.match(rf"{re.escape(str(path))}(:\d+)?: ", message), message  # YAML errors add the line
     return message
 
 
@@ -132,3 +134,69 @@ def test_every_dvc_yaml_param_is_a_real_key():
     keys = [key for stage in stages.values() for key in stage.get("params", [])]
     assert keys
     assert [key for key in keys if not has_key(Params, key.split("."))] == []
+
+
+def numeric_leaves(tree, prefix: str = ""):
+    """(dotted key, index or None, value) for every number in params.yaml, list elements included."""
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from numeric_leaves(value, dotted + ".")
+        elif isinstance(value, list):
+            yield from ((dotted, i, v) for i, v in enumerate(value) if isinstance(v, int | float))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield dotted, None, value
+
+
+@pytest.mark.parametrize("bad", [10**30, -(10**30), float("inf"), float("-inf"), float("nan")])
+def test_every_number_has_finite_bounds(repo_params, params_with, bad):
+    """kl_weight: .inf trained to NaN, epochs: 1e29 never ended, cluster.writers: 1e21 became 120."""
+    leaves = list(numeric_leaves(repo_params))
+    assert len(leaves) > 40
+    for dotted, index, _ in leaves:
+        if index is not None:
+            bad_list = list(value_at(repo_params, dotted))
+            bad_list[index] = bad
+        path = params_with({dotted: bad if index is None else bad_list})
+        message = error_for(path)
+        assert f": {dotted}" in message, message
+
+
+def value_at(tree, dotted: str):
+    for key in dotted.split("."):
+        tree = tree[key]
+    return tree
+
+
+@pytest.mark.parametrize(("dotted", "value"), [("train_cnn.epochs", 3.0), ("train_vae.z_style", 1e29),
+                                               ("cluster.writers", 1e21), ("fetch.workers", 2.0)])
+def test_integers_must_be_written_as_integers(params_with, dotted, value):
+    message = error_for(params_with({dotted: value}))
+    assert re.search(rf": {re.escape(dotted)}: Input should be a valid integer", message)
+
+
+def test_a_key_given_twice_is_named_with_both_lines(tmp_path):
+    text = PARAMS.read_text(encoding="utf-8").replace("  epochs: 12\n", "  epochs: 12\n  epochs: 3\n", 1)
+    path = tmp_path / "params.yaml"
+    path.write_text(text, encoding="utf-8")
+    first = text.splitlines().index("  epochs: 12") + 1
+    with pytest.raises(ParamsError, match=rf"^{re.escape(str(path))}:{first + 1}: not valid YAML: duplicate key "
+                                          rf"'epochs' \(first on line {first}\)$"):
+        load_all(path)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("data:\n  source: [embedded\nfetch: {}\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=rf"^{re.escape(str(path))}:3: not valid YAML: "):
+        load_all(path)
+
+
+def test_check_params_command_exits_2_with_one_line(params_with, tmp_path):
+    """`make check-params` (run by `make repro` before dvc repro): 0 and "ok", or 2 and one line."""
+    run = [sys.executable, "-m", "kakite.core.params"]
+    ok = subprocess.run([*run, str(PARAMS)], cwd=REPO, capture_output=True, text=True)
+    assert (ok.returncode, ok.stdout) == (0, f"{PARAMS}: ok\n")
+    bad = subprocess.run([*run, str(params_with({"train_vae.kl_weight": float("inf")}))], cwd=REPO,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "train_vae.kl_weight" in bad.stderr

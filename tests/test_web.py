@@ -95,7 +95,9 @@ def test_preprocess_js_matches_python(tab, test_data):
     fixtures = {**image_fixtures.GRAY_FIXTURES, **image_fixtures.NO_INK_FIXTURES,
                 "two_by_two": lambda: np.array([[255, 0], [255, 255]], np.uint8),
                 "one_row": lambda: np.array([[250, 20, 250, 251, 252]], np.uint8),
-                "half_up": half_up_bar}
+                "half_up": half_up_bar,
+                "wide_strip": lambda: image_fixtures.elongated(6, 3000),
+                "tall_strip": lambda: image_fixtures.elongated(3000, 6)}
     grays = {name: make() for name, make in fixtures.items()}
     for name, gray in grays.items():
         (test_data / f"{name}.gray").write_bytes(gray.tobytes())

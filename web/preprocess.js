@@ -2,7 +2,8 @@
 // spec; the step numbers below are its step numbers). Pure functions on typed arrays: no DOM, no
 // TF.js, so the page and the tests import the same code. The constants (size, box, min_contrast,
 // ink_threshold, luma, composite_over) come from model/meta.json, written from Python's
-// spec_constants(), and are never repeated here.
+// spec_constants(), and are never repeated here. Cost, as the spec's "Cost" says: time linear in the
+// pixels; memory one Uint8Array of the image plus at most box x (shorter side) float64 (step 4).
 
 export const SPEC_VERSION = 1; // the kakite.core.preprocess.SPEC_VERSION this port implements
 
@@ -67,30 +68,30 @@ export function toModelInput(gray, width, height, spec) {
     }
   }
   const h = bottom - top + 1, w = right - left + 1;
-  // 4. Longer side -> box pixels (round half up), exact area averaging, renormalised to max 1.
+  // 4. Longer side -> box pixels (round half up), exact area averaging, renormalised to max 1. The
+  // longer side is averaged first, so the intermediate holds at most box x (shorter side) values
+  // (the spec's "Cost": memory set by the output size and the shorter side, not the aspect ratio).
   const longer = Math.max(h, w);
   const nh = Math.max(1, Math.floor((h * spec.box) / longer + 0.5));
   const nw = Math.max(1, Math.floor((w * spec.box) / longer + 0.5));
   const rowsW = areaWeights(h, nh), colsW = areaWeights(w, nw);
-  const across = new Float64Array(h * nw); // each crop row averaged horizontally
-  for (let y = 0; y < h; y += 1) {
-    const row = (top + y) * width + left;
-    for (let j = 0; j < nw; j += 1) {
-      const { first, weights } = colsW[j];
-      let sum = 0;
-      for (let k = 0; k < weights.length; k += 1) sum += weights[k] * d[row + first + k];
-      across[y * nw + j] = sum;
-    }
+  const ink = (y, x) => d[(top + y) * width + left + x];
+  let at; // at(i, j): output pixel (i, j) of the nh x nw scaled crop
+  if (h >= w) {
+    const down = average(rowsW, w, ink); // nh x w
+    const both = average(colsW, nh, (x, i) => down[i * w + x]); // nw x nh
+    at = (i, j) => both[j * nh + i];
+  } else {
+    const across = average(colsW, h, (x, y) => ink(y, x)); // nw x h
+    const both = average(rowsW, nw, (y, j) => across[j * h + y]); // nh x nw
+    at = (i, j) => both[i * nw + j];
   }
   const scaled = new Float64Array(nh * nw);
   let max = 0;
   for (let i = 0; i < nh; i += 1) {
-    const { first, weights } = rowsW[i];
     for (let j = 0; j < nw; j += 1) {
-      let sum = 0;
-      for (let k = 0; k < weights.length; k += 1) sum += weights[k] * across[(first + k) * nw + j];
-      scaled[i * nw + j] = sum;
-      if (sum > max) max = sum;
+      scaled[i * nw + j] = at(i, j);
+      if (scaled[i * nw + j] > max) max = scaled[i * nw + j];
     }
   }
   // 5. Centre by bounding box; 6. clip to [0, 1].
@@ -102,6 +103,22 @@ export function toModelInput(gray, width, height, spec) {
       out[(top0 + i) * size + left0 + j] = Math.min(1, Math.max(0, scaled[i * nw + j] / max));
     }
   }
+  return out;
+}
+
+/**
+ * One pass of step 4: out[j * count + c] = sum over k of weights[j][k] * get(first_j + k, c), for each
+ * output pixel j (along the averaged axis) and each of the `count` lines across it.
+ */
+function average(weights, count, get) {
+  const out = new Float64Array(weights.length * count);
+  weights.forEach(({ first, weights: w }, j) => {
+    for (let c = 0; c < count; c += 1) {
+      let sum = 0;
+      for (let k = 0; k < w.length; k += 1) sum += w[k] * get(first + k, c);
+      out[j * count + c] = sum;
+    }
+  });
   return out;
 }
 

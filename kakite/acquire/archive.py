@@ -15,12 +15,9 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from kakite.core import limits
 from kakite.core.atomic import atomic_path
 from kakite.core.errors import DataError
-
-# Members smaller than this are exempt from the ratio check: they cannot exhaust anything, and tiny
-# regular files (blank images, CSV padding) compress far better than 200:1.
-RATIO_CHECK_MIN_BYTES = 1 << 20
 
 
 def open_zip(path: Path) -> zipfile.ZipFile:
@@ -34,9 +31,9 @@ def open_zip(path: Path) -> zipfile.ZipFile:
 def safe_members(
     zf: zipfile.ZipFile,
     *,
-    max_total_bytes: int = 4 << 30,
-    max_ratio: float = 200.0,
-    max_members: int = 2_000_000,
+    max_total_bytes: int = limits.ZIP_MAX_TOTAL_BYTES,
+    max_ratio: float = limits.ZIP_MAX_RATIO,
+    max_members: int = limits.ZIP_MAX_MEMBERS,
 ) -> list[zipfile.ZipInfo]:
     """The archive's file entries (directories left out), after refusing anything unsafe in it."""
     infos = zf.infolist()
@@ -52,7 +49,7 @@ def safe_members(
         if total > max_total_bytes:
             raise DataError(f"{_archive(zf)}: entry {info.filename!r}: declared sizes add up to more than "
                             f"{max_total_bytes} bytes (zip bomb?)")
-        if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > max_ratio * info.compress_size:
+        if info.file_size >= limits.ZIP_RATIO_CHECK_MIN_BYTES and info.file_size > max_ratio * info.compress_size:
             raise DataError(f"{_archive(zf)}: entry {info.filename!r}: compression ratio "
                             f"{info.file_size}/{info.compress_size} exceeds {max_ratio:g} (zip bomb?)")
         files.append(info)

@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from kakite import __version__
+from kakite.core import limits
 from kakite.core.errors import DownloadError
 
 FALLBACK_HINT = "set data.source back to embedded in params.yaml"
@@ -87,6 +88,8 @@ def download(
     to `<dest>.bad-<digest[:12]>` (kept for inspection, never read) and DownloadError is raised.
     `retries` bounds the extra attempts after a cut connection; an attempt that received nothing
     (refused, DNS, timeout) fails at once with a one-line error that says how to fall back.
+    No file grows past `limits.MAX_DOWNLOAD_BYTES`, announced or not: with no Content-Length and no
+    sha256, nothing else would stop a server that never ends its answer.
     """
     dest = Path(dest)
     expected = sha256.strip().lower()
@@ -144,16 +147,27 @@ def _fetch_into(url: str, part: Path, *, progress: bool, chunk: int, timeout: fl
                 return False
         else:
             offset, total = 0, _content_length(response)
+        if total is not None and total > limits.MAX_DOWNLOAD_BYTES:
+            raise _too_large(url, part, f"announces {total:,} bytes")
         with open(part, "ab" if offset else "wb") as out, tqdm(
             total=total, initial=offset, unit="B", unit_scale=True, desc=part.name.removesuffix(".part"),
             file=sys.stderr, disable=not progress, leave=False,
         ) as bar:
             while block := response.read(chunk):
+                offset += len(block)
+                if offset > limits.MAX_DOWNLOAD_BYTES:
+                    raise _too_large(url, part, f"sent {offset:,} bytes")
                 out.write(block)
                 bar.update(len(block))
     # http.client returns a short body silently when the peer closes early; the length tells (without
     # a length, only the sha256 check can).
     return total is None or part.stat().st_size == total
+
+
+def _too_large(url: str, part: Path, what: str) -> DownloadError:
+    part.unlink(missing_ok=True)
+    return DownloadError(f"{url}: the server {what}, over the {limits.MAX_DOWNLOAD_BYTES:,}-byte limit "
+                         f"for one download (kakite/core/limits.py)")
 
 
 def _parse_content_range(value: str) -> tuple[int, int | None]:

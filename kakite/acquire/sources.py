@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-import scipy.io
 
 from kakite.acquire.archive import extract_member, open_zip, read_member, safe_members
+from kakite.acquire.arrays import load_mat, load_npz_array
 from kakite.acquire.download import download
 from kakite.core.charset import DIGITS, HIRAGANA73, char_from_folder
 from kakite.core.errors import DataError, ParamsError
+from kakite.core.limits import MAX_IMAGE_BYTES
 from kakite.core.records import MANIFEST_COLUMNS, Record
 
 SOURCES = ("hiragana73", "emnist", "kuzushiji49")
-MAX_IMAGE_BYTES = 1 << 20  # a 48x48 PNG is a few kB; anything this large is not one
 _UTF8_NAME_FLAG = 0x800  # zip general-purpose flag bit 11: the entry name is UTF-8
 
 
@@ -159,7 +159,7 @@ def iter_emnist_digits(mat_path: Path, *, report: ScanReport | None = None) -> I
     light ink on black: rows are transposed back to upright and inverted to dark ink on light.
     """
     report = report if report is not None else ScanReport()
-    dataset = _mat_field(_load_mat(mat_path), "dataset", mat_path)
+    dataset = _mat_field(load_mat(mat_path), "dataset", mat_path)
     for split in ("train", "test"):
         part = _mat_field(dataset, split, mat_path)
         images = np.asarray(_mat_field(part, "images", mat_path))
@@ -188,8 +188,8 @@ def iter_kuzushiji49(dir_path: Path, *, report: ScanReport | None = None) -> Ite
     classes = _k49_classes(dir_path / "k49_classmap.csv")
     for split in ("train", "test"):
         imgs_name = f"k49-{split}-imgs.npz"
-        imgs = _load_npz_array(dir_path / imgs_name)
-        labels = _load_npz_array(dir_path / f"k49-{split}-labels.npz").reshape(-1)
+        imgs = load_npz_array(dir_path / imgs_name)
+        labels = load_npz_array(dir_path / f"k49-{split}-labels.npz").reshape(-1)
         if imgs.dtype != np.uint8 or imgs.ndim != 3:
             raise DataError(f"{dir_path / imgs_name}: images are {imgs.dtype} {imgs.shape}, "
                             f"expected uint8 N x H x W")
@@ -206,13 +206,6 @@ def iter_kuzushiji49(dir_path: Path, *, report: ScanReport | None = None) -> Ite
                          group=f"{split}/{i}", pixels=pixels[i])
 
 
-def _load_mat(path: Path) -> dict:
-    try:
-        return scipy.io.loadmat(path)
-    except (OSError, ValueError, NotImplementedError, scipy.io.matlab.MatReadError) as err:
-        raise DataError(f"{path}: not a readable MATLAB file ({err})") from None
-
-
 def _mat_field(struct, name: str, path: Path):
     """A field of a loadmat dict or 1x1 MATLAB struct, with a DataError naming the file and the field."""
     if isinstance(struct, dict):
@@ -224,17 +217,6 @@ def _mat_field(struct, name: str, path: Path):
         raise DataError(f"{path}: struct has no field {name!r} "
                         f"(expected the EMNIST layout dataset.train.images)")
     return struct[name].reshape(-1)[0]
-
-
-def _load_npz_array(path: Path) -> np.ndarray:
-    """arr_0 of an npz, never with pickle."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return data["arr_0"]
-    except KeyError:
-        raise DataError(f"{path}: no array 'arr_0'") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(f"{path}: not a readable npz file ({err})") from None
 
 
 def _k49_classes(path: Path) -> list[str]:

@@ -17,7 +17,28 @@ from typing import Any
 
 import numpy as np
 
-from kakite.core.errors import DataError
+from kakite.core.errors import DataError, OutputError
+
+
+def check_writable(*folders: str | os.PathLike) -> None:
+    """Prove each folder (or, if missing, its nearest existing ancestor) takes a new file, leaving nothing
+    behind; OutputError names the first that fails.
+
+    WHY: a stage that only finds out when it saves would train for nothing, or leave its log
+    rewritten and its model stale. Trying a real file catches what os.access misses (root, read-only
+    mounts, a file where the folder should be).
+    """
+    for folder in map(Path, folders):
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        try:
+            if not existing.is_dir():
+                raise NotADirectoryError(f"{existing} is not a folder")
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write there ({exc.strerror or exc})") from None
 
 
 @contextlib.contextmanager

@@ -35,3 +35,9 @@ class DownloadError(KakiteError):
     """A download failed or its digest did not match."""
 
     exit_code = 6
+
+
+class OutputError(KakiteError):
+    """An output folder cannot be written: checked before a stage starts its work, not after."""
+
+    exit_code = 7

@@ -5,8 +5,9 @@ The result follows the stored-image convention: a 2-D uint8 array with the pictu
 
 Rules, and why:
 - Size is checked from the header, right after ``Image.open`` and before any pixel is decoded, against
-  our own ``MAX_PIXELS`` bound. PIL's global ``Image.MAX_IMAGE_PIXELS`` is left alone (other code may
-  rely on it) and not relied on (other code may have disabled it).
+  our own ``MAX_PIXELS`` and ``MAX_SIDE`` bounds (kakite/core/limits.py). PIL's global
+  ``Image.MAX_IMAGE_PIXELS`` is left alone (other code may rely on it) and not relied on (other code
+  may have disabled it).
 - Only raster formats that PIL decodes in-process are accepted: EPS, for one, would run Ghostscript
   on untrusted input.
 - EXIF orientation is applied, so a phone photo is read the way it is displayed.
@@ -20,14 +21,18 @@ Rules, and why:
   (65535 -> 255), as PNG and TIFF define them; absolute contrast survives, so a faint 16-bit scan
   is still refused as blank downstream. 32-bit integer (I) and float (F) images have no standard
   full scale, so their actual min..max range is stretched to 0..255 (a constant image becomes white).
+- Memory: PIL holds the decoded frame (at most 4 bytes a pixel); the grey result (1 byte a pixel) is
+  then filled strip by strip, so the float64 arithmetic below never spans more than ``STRIP_PIXELS``.
 - Truncated, empty or non-image data, 0x0 images and decoder failures all become ImageError naming
   the file. ``ImageFile.LOAD_TRUNCATED_IMAGES`` is global PIL state this module never sets.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,11 +40,12 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from kakite.core.errors import ImageError
+from kakite.core.limits import MAX_PIXELS, MAX_SIDE
 
-MAX_PIXELS = 40_000_000  # decompression-bomb bound, checked from the header before decoding
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights for R, G, B (those of PIL's "L" conversion)
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+STRIP_PIXELS = 1 << 18  # pixels converted to grey at once (their float64 RGBA temporaries: 8 MiB)
 
 
 def decode_gray(data: bytes, name: str) -> np.ndarray:
@@ -82,11 +88,13 @@ def _decode(fp: BinaryIO, name: str) -> np.ndarray:
             im = Image.open(fp, formats=ALLOWED_FORMATS)
         with im:
             width, height = im.size
-            if width * height > MAX_PIXELS:
-                raise ImageError(f"{name}: image too large ({width}x{height} pixels, limit {MAX_PIXELS:,})")
+            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                raise ImageError(f"{name}: image too large ({width}x{height} pixels, limit {MAX_PIXELS:,} "
+                                 f"pixels and {MAX_SIDE:,} a side)")
             if width == 0 or height == 0:
                 raise ImageError(f"{name}: image has no pixels ({width}x{height})")
-            return _to_gray(ImageOps.exif_transpose(im))
+            ImageOps.exif_transpose(im, in_place=True)
+            return _to_gray(im)
     except ImageError:
         raise
     except Image.DecompressionBombError:
@@ -101,21 +109,58 @@ def _decode(fp: BinaryIO, name: str) -> np.ndarray:
 
 def _to_gray(im: Image.Image) -> np.ndarray:
     """One decoded frame of any PIL mode -> uint8 2-D grey, transparency composited over white."""
-    if im.mode == "L" and not im.has_transparency_data:
-        return np.asarray(im, dtype=np.uint8).copy()
-    if im.mode in _SIXTEEN_BIT_MODES:
-        return _round_to_uint8(np.asarray(im, dtype=np.float64) / 257.0)
+    im.load()
     if im.mode in ("I", "F"):
-        return _stretch_to_uint8(np.asarray(im, dtype=np.float64))
-    if im.mode == "1":
-        return np.asarray(im.convert("L"), dtype=np.uint8).copy()
-    return composite_over_white(np.asarray(im.convert("RGBA")))
+        lo, hi = _finite_range(im)
+        convert = functools.partial(_stretch_to_uint8, lo=lo, hi=hi)
+    elif im.mode in _SIXTEEN_BIT_MODES:
+        convert = _sixteen_bit_to_uint8
+    elif im.mode == "L" and not im.has_transparency_data:
+        convert = functools.partial(np.asarray, dtype=np.uint8)
+    elif im.mode == "1":
+        convert = _bilevel_to_uint8
+    else:
+        convert = _rgba_to_uint8
+    gray = np.empty((im.height, im.width), dtype=np.uint8)
+    for top, strip in _strips(im):
+        gray[top : top + strip.height] = convert(strip)
+    return gray
 
 
-def _stretch_to_uint8(values: np.ndarray) -> np.ndarray:
-    if not np.isfinite(values).all():
-        raise ValueError("non-finite pixel values")
-    lo, hi = float(values.min()), float(values.max())
+def _strips(im: Image.Image) -> Iterator[tuple[int, Image.Image]]:
+    """(first row, strip) for consecutive strips of about STRIP_PIXELS pixels."""
+    rows = max(1, STRIP_PIXELS // im.width)
+    for top in range(0, im.height, rows):
+        yield top, im.crop((0, top, im.width, min(top + rows, im.height)))
+
+
+def _rgba_to_uint8(strip: Image.Image) -> np.ndarray:
+    return composite_over_white(np.asarray(strip.convert("RGBA")))
+
+
+def _bilevel_to_uint8(strip: Image.Image) -> np.ndarray:
+    return np.asarray(strip.convert("L"), dtype=np.uint8)
+
+
+def _sixteen_bit_to_uint8(strip: Image.Image) -> np.ndarray:
+    """16-bit grey scaled by the fixed full-scale factor 257 (65535 -> 255)."""
+    return _round_to_uint8(np.asarray(strip, dtype=np.float64) / 257.0)
+
+
+def _finite_range(im: Image.Image) -> tuple[float, float]:
+    """min and max of a 32-bit (I or F) image, strip by strip; ValueError on NaN or infinity."""
+    lo, hi = np.inf, -np.inf
+    for _, strip in _strips(im):
+        values = np.asarray(strip, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise ValueError("non-finite pixel values")
+        lo, hi = min(lo, float(values.min())), max(hi, float(values.max()))
+    return lo, hi
+
+
+def _stretch_to_uint8(strip: Image.Image, lo: float, hi: float) -> np.ndarray:
+    """The image's own lo..hi range stretched to 0..255 (a constant image becomes white)."""
+    values = np.asarray(strip, dtype=np.float64)
     if hi == lo:
         return np.full(values.shape, 255, dtype=np.uint8)
     return _round_to_uint8((values - lo) * (255.0 / (hi - lo)))

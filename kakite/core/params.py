@@ -2,23 +2,34 @@
 
 Every block is a strict pydantic model: an unknown key, a wrong type or an out-of-range value
 fails at start-up with one line naming the key, instead of minutes later inside TensorFlow.
-Stages ask for their own block only (`load_params("train_cnn")`), mirroring dvc.yaml's per-key deps.
+Every number has finite bounds on both sides (``kl_weight: .inf`` trains to NaN; ``epochs: 10**29``
+never ends); floats must be finite; integers must be written as integers. A key given twice in one
+mapping is an error naming it and both lines (YAML would silently keep the last), and a YAML syntax
+error names its line. Stages ask for their own block only (`load_params("train_cnn")`), mirroring
+dvc.yaml's per-key deps. ``python -m kakite.core.params`` checks the file alone: `make repro` runs it
+before `dvc repro`, which would otherwise delete a stage's outputs before the stage reads its params.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
+from kakite.core import entry, strict_yaml
 from kakite.core.errors import ParamsError
 
 # Strict scalars: YAML's `yes` must not become 1, nor "14" become 14. (StrictFloat still takes an int.)
-Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
-Positive = Annotated[StrictInt, Field(gt=0)]
+Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Seed = Annotated[StrictInt, Field(ge=0, lt=2**32)]
+COUNT_MAX = 100_000  # writers, samples, variants: far above any run this machine class can hold
+EPOCHS_MAX = 10_000
+WEIGHT_MAX = 1e6  # loss weights
+Count = Annotated[StrictInt, Field(gt=0, le=COUNT_MAX)]
+Epochs = Annotated[StrictInt, Field(gt=0, le=EPOCHS_MAX)]
+Weight = Annotated[StrictFloat, Field(ge=0, le=WEIGHT_MAX, allow_inf_nan=False)]
 
 
 def _int(**bounds: float) -> type:
@@ -26,7 +37,7 @@ def _int(**bounds: float) -> type:
 
 
 def _float(**bounds: float) -> type:
-    return Annotated[StrictFloat, Field(**bounds)]
+    return Annotated[StrictFloat, Field(allow_inf_nan=False, **bounds)]
 
 
 class Block(BaseModel):
@@ -41,7 +52,7 @@ def _ordered(pair: tuple) -> tuple:
 
 def _range(lo: float, hi: float, kind: type = StrictFloat) -> type:
     """A [low, high] pair inside [lo, hi], low <= high (the error names the key itself)."""
-    bound = Annotated[kind, Field(ge=lo, le=hi)]
+    bound = Annotated[kind, Field(ge=lo, le=hi, **({"allow_inf_nan": False} if kind is StrictFloat else {}))]
     return Annotated[tuple[bound, bound], AfterValidator(_ordered)]
 
 
@@ -55,17 +66,17 @@ class Data(Block):
 
 
 class HiraganaData(Block):
-    writers: Positive
-    samples_per_writer: Positive
+    writers: Count
+    samples_per_writer: Count
     typeset_fonts: list[str] = Field(min_length=1)
-    typeset_variants: Positive
+    typeset_variants: Count
     handwriting_fonts: list[str]
-    handwriting_variants: _int(ge=0)
+    handwriting_variants: _int(ge=0, le=COUNT_MAX)
 
 
 class DigitsData(Block):
-    writers: _int(ge=2)
-    samples_per_writer: Positive
+    writers: _int(ge=2, le=COUNT_MAX)
+    samples_per_writer: Count
 
 
 class Style(Block):
@@ -136,12 +147,12 @@ class TrainCnn(Block):
     seed: Seed
     recipe: Literal["kakite", "seed"]
     train_domains: list[Literal["typeset", "strokes", "handwriting_font", "kuzushiji"]] = Field(min_length=1)
-    epochs: Positive
+    epochs: Epochs
     batch_size: _int(ge=1, le=4096)
     learning_rate: _float(gt=0, le=1)
-    patience: Positive
+    patience: Epochs
     filters: list[_int(ge=1, le=512)] = Field(min_length=1, max_length=5)
-    dense: Positive
+    dense: _int(gt=0, le=65_536)
     dropout: _float(ge=0, lt=1)
     baselines: list[Literal["seed", "typeset_only"]]
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
@@ -151,24 +162,24 @@ class TrainCnn(Block):
 class TrainVae(Block):
     seed: Seed
     variant: Literal["kakite", "seed"]
-    z_content: Positive
-    z_style: Positive
-    epochs: Positive
+    z_content: _int(gt=0, le=1024)
+    z_style: _int(gt=0, le=1024)
+    epochs: Epochs
     batch_size: _int(ge=2, le=4096)
     learning_rate: _float(gt=0, le=1)
-    classifier_weight: _float(ge=0)
-    crosscov_weight: _float(ge=0)
-    adversary_weight: _float(ge=0)
-    group_weight: _float(ge=0)
-    kl_weight: _float(ge=0)
-    experiment_1d_epochs: _int(ge=0)
+    classifier_weight: Weight
+    crosscov_weight: Weight
+    adversary_weight: Weight
+    group_weight: Weight
+    kl_weight: Weight
+    experiment_1d_epochs: _int(ge=0, le=EPOCHS_MAX)
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
 
 
 class Cluster(Block):
     seed: Seed
-    writers: _int(ge=2)
-    per_writer_mean: Positive
+    writers: _int(ge=2, le=COUNT_MAX)
+    per_writer_mean: Count
     tsne_perplexity: _float(gt=0, le=100)
 
 
@@ -198,12 +209,7 @@ def _one_line(err: ValidationError, path: Path) -> str:
 def load_all(path: str | Path = "params.yaml") -> Params:
     """Read and validate the whole file; ParamsError names the first bad key."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ParamsError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    raw = strict_yaml.read(path)
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of stage blocks at the top level")
     try:
@@ -217,3 +223,14 @@ def load_params(*blocks: str, path: str | Path = "params.yaml") -> Block | tuple
     params = load_all(path)
     picked = tuple(getattr(params, name) for name in blocks)
     return picked[0] if len(picked) == 1 else picked
+
+
+def main() -> None:
+    """`python -m kakite.core.params [params.yaml]`: validate, print one line, exit 0 or 2."""
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "params.yaml")
+    load_all(path)
+    print(f"{path}: ok")
+
+
+if __name__ == "__main__":
+    entry.run(main, "check-params")

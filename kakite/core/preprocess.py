@@ -42,8 +42,17 @@ same formula). All arithmetic below is IEEE float64 unless said otherwise.
    augmentation shifts.
 6. Clip to [0, 1] and return float32 (size x size), ink = 1, background = 0.
 
-Speed: every step is one pass over the pixels except step 4, two matrix products whose weight
-matrices are cached per (n, m). No pre-downscale is needed, so none is part of the spec.
+Cost, whatever the aspect ratio (H x W input, the crop's longer side scaled to ``box``):
+time O(H * W); memory on top of the input at most H * W bytes (``d``, uint8) plus ~4 MiB plus
+O(box * (H + W)) floats. Steps 1-3 keep no H x W array but ``d`` (the crop box comes from row and
+column maxima of ``d``). Step 4 never builds a matrix over the input: each output pixel overlaps at
+most ``ceil(n / m) + 1`` input pixels, so the longer side is averaged first, band by band (a band is
+the input lines one output line covers, converted to float32 a bounded chunk at a time), leaving at
+most box x (shorter side) values for the second pass. Crops up to ``DENSE_MAX_SIDE`` on both sides
+(every training image, the 480-px canvas) take the two cached dense products instead, as they always
+have, so their outputs are unchanged to the bit; the two paths are the same exact sums, equal up to
+float32 rounding. kakite/core/images.py caps H * W and each side (kakite/core/limits.py), which bounds
+both. No pre-downscale is needed, so none is part of the spec.
 """
 
 from __future__ import annotations
@@ -58,6 +67,8 @@ from kakite.core.errors import NoInkError
 from kakite.core.images import LUMA
 
 SPEC_VERSION = 1  # bump whenever the algorithm above changes; the web page checks it
+DENSE_MAX_SIDE = 1024  # crops up to this size use cached dense weights (see "Cost" above)
+_CHUNK_VALUES = 1 << 20  # float32 values converted at once by the banded path (4 MiB)
 
 
 @dataclass(frozen=True)
@@ -111,14 +122,22 @@ def area_weights(n: int, m: int) -> np.ndarray:
     return _area_weights(n, m).copy()
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)  # entries are at most DENSE_MAX_SIDE * size floats (196 KiB)
 def _area_weights(n: int, m: int) -> np.ndarray:
-    j = np.arange(m)[:, None]
-    i = np.arange(n)[None, :]
-    overlap = np.minimum((j + 1) * n, (i + 1) * m) - np.maximum(j * n, i * m)
-    weights = (np.maximum(overlap, 0) / n).astype(np.float32)
+    weights = np.zeros((m, n), dtype=np.float32)
+    for j in range(m):
+        first, band = _band(n, m, j)
+        weights[j, first : first + band.size] = band
     weights.flags.writeable = False
     return weights
+
+
+def _band(n: int, m: int, j: int) -> tuple[int, np.ndarray]:
+    """Output pixel j's row of W (step 4): its first overlapped input pixel, and the weights from there."""
+    first, end = j * n // m, -(-(j + 1) * n // m)
+    i = np.arange(first, end)
+    overlap = np.minimum((j + 1) * n, (i + 1) * m) - np.maximum(j * n, i * m)
+    return first, (np.maximum(overlap, 0) / n).astype(np.float32)
 
 
 def _render_into(gray: np.ndarray, spec: Spec, out: np.ndarray) -> None:
@@ -127,22 +146,50 @@ def _render_into(gray: np.ndarray, spec: Spec, out: np.ndarray) -> None:
     if gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0:
         raise ValueError(f"expected a non-empty uint8 2-D image, got dtype {gray.dtype} shape {gray.shape}")
     bg = _border_lower_median(gray)
-    d = (bg - np.minimum(gray, bg)) if bg >= 128 else (np.maximum(gray, bg) - bg)
+    if bg >= 128:
+        d = np.minimum(gray, bg)
+        np.subtract(bg, d, out=d)
+    else:
+        d = np.maximum(gray, bg)
+        d -= bg
     peak = int(d.max())
     if peak < spec.min_contrast:
         raise NoInkError(
             f"no character: ink contrast {peak} is below {spec.min_contrast:g} (blank or near-blank image)"
         )
-    mask = d > spec.ink_threshold * peak
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    crop = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    cut = spec.ink_threshold * peak
+    rows = np.flatnonzero(d.max(axis=1) > cut)
+    cols = np.flatnonzero(d.max(axis=0) > cut)
+    crop = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = crop.shape
     longer = max(h, w)
     nh, nw = (max(1, int(np.floor(side * spec.box / longer + 0.5))) for side in (h, w))
-    scaled = _area_weights(h, nh) @ crop @ _area_weights(w, nw).T
+    scaled = _scale(crop, nh, nw)
     top, left = (spec.size - nh) // 2, (spec.size - nw) // 2
     np.clip(scaled / scaled.max(), 0.0, 1.0, out=out[top : top + nh, left : left + nw])
+
+
+def _scale(crop: np.ndarray, nh: int, nw: int) -> np.ndarray:
+    """Step 4's area average of the uint8 crop to (nh, nw) float32, in bounded memory (see "Cost")."""
+    h, w = crop.shape
+    if max(h, w) <= DENSE_MAX_SIDE:
+        return _area_weights(h, nh) @ crop.astype(np.float32) @ _area_weights(w, nw).T
+    if h >= w:
+        return _average_rows(_average_rows(crop, nh).T, nw).T
+    return _average_rows(_average_rows(crop.T, nw).T, nh)
+
+
+def _average_rows(x: np.ndarray, m: int) -> np.ndarray:
+    """(n, k) -> (m, k) float32: output row j is the W-weighted sum of the input rows it overlaps."""
+    n, k = x.shape
+    out = np.zeros((m, k), dtype=np.float32)
+    step = max(1, _CHUNK_VALUES // k)
+    for j in range(m):
+        first, band = _band(n, m, j)
+        for start in range(0, band.size, step):
+            part = band[start : start + step]
+            out[j] += part @ x[first + start : first + start + part.size].astype(np.float32)
+    return out
 
 
 def _border_lower_median(gray: np.ndarray) -> int:
