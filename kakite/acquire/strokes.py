@@ -1,29 +1,24 @@
-"""KanjiVG strokes and a writer style model: pseudo-handwriting with known writer ids.
+"""A writer style model over KanjiVG strokes: pseudo-handwriting with known writer ids.
 
-KanjiVG gives every hiragana and digit as centre-line paths in stroke order. A synthetic writer is a
-set of persistent traits (slant, proportions, placement, pen, personal stroke habits, a smooth
-deformation field); each sample he writes perturbs those traits a little. Because the persistent part
-dominates, writer ids are real labels with a known ground truth, which the VAE and clustering stages
-need (design.md, seed 003).
+A synthetic writer is a set of persistent traits (slant, proportions, placement, pen, personal stroke
+habits, a smooth deformation field) and habits (which letterform of each kana he uses, which strokes he
+links, how he writes the voicing marks); each sample he writes perturbs the traits a little. Because the
+persistent part dominates, writer ids are real labels with a known ground truth, which the VAE and
+clustering stages need (design.md, seed 003). Letterforms, pens, joins and marks live in their own modules.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from kakite.core.errors import DataError, ParamsError
+from kakite.acquire import cursive, diacritics, letterforms, pens
+from kakite.core.errors import ParamsError
 
-_VIEWBOX = 109.0  # KanjiVG draws in a 109x109 box
-_POINTS_PER_CURVE = 16  # samples per cubic Bézier before arc-length resampling
-_SPACING = 0.015  # arc-length step of the returned polylines, fraction of the box
 _FIT_MARGIN = 0.01  # a writer keeps his ink this far inside the box
 _DEFORM_WAVES = 3  # sinusoids per axis in a writer's deformation field
 
@@ -35,10 +30,7 @@ _SAMPLE_SD_SIZE = 0.08
 _SAMPLE_SD_OFFSET = 0.04
 _SAMPLE_SD_LOG_PEN = 0.25
 _SAMPLE_SD_PHASE = 1.0  # radians of deformation-field phase
-
-_TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d*\.\d+|\d+\.?)(?:[eE][-+]?\d+)?")
-_PATH_D = re.compile(r"<path\b[^>]*?\sd=\"([^\"]*)\"")
-_ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "S": 4, "Z": 0}
+_SAMPLE_SD_BEND = 0.25  # how much a cursive link's curve varies between samples
 
 
 @dataclass(frozen=True)
@@ -49,28 +41,33 @@ class WriterStyle:
     aspect: float  # width / height of his characters
     size: float  # fraction of the box his characters fill
     offset: tuple[float, float]  # where in the box he writes (x, y), fraction of the box
-    pen_width: float  # fraction of the box
+    pen_width: float  # fraction of the box (drawn from the range of his pen kind)
     thickness_var: float  # relative thinning at stroke ends (pressure)
     stroke_jitter: float  # scale of per-stroke rotation / shear / log-scale (and half of it as translation)
     deform_amp: float  # amplitude of his smooth deformation field, fraction of the box
     habit_seed: int  # seeds his habits: per-stroke misplacements, pen attack, deformation waves and phases
+    pen: pens.PenHabit  # his tool and his way with it
+    variant_rate: float  # chance that he writes a kana in one of its handwritten letterforms
+    join_rate: float  # chance that he links a given pair of consecutive strokes
+    join_ink: float  # how much ink his links leave: < cursive.PEN_DOWN a hairline, above a pen-down join
+    marks: diacritics.MarkHabit  # how he writes dakuten and handakuten
 
 
-def _param(ranges: dict, key: str) -> float | tuple[float, float]:
+def _param(ranges: dict, key: str):
     if key not in ranges:
         raise ParamsError(f"fetch.style.{key} is missing")
     return ranges[key]
 
 
 def sample_writer(rng: np.random.Generator, ranges: dict) -> WriterStyle:
-    """Draw one writer's traits, each uniform over its params.yaml fetch.style range."""
+    """Draw one writer's traits, each uniform over its params.yaml fetch.style range (his pen by weight)."""
 
     def uniform(key: str) -> float:
         lo, hi = _param(ranges, key)
         return float(rng.uniform(lo, hi))
 
     max_offset = float(_param(ranges, "offset"))
-    return WriterStyle(
+    traits = dict(
         slant_deg=uniform("slant_deg"),
         aspect=uniform("aspect"),
         size=uniform("size"),
@@ -80,6 +77,19 @@ def sample_writer(rng: np.random.Generator, ranges: dict) -> WriterStyle:
         stroke_jitter=uniform("stroke_jitter"),
         deform_amp=uniform("deform_amp"),
         habit_seed=int(rng.integers(0, 2**63 - 1)),
+    )
+    weights = np.array([_param(ranges, "pens")[kind] for kind in pens.PENS], dtype=float)
+    kind = pens.PENS[int(rng.choice(len(pens.PENS), p=weights / weights.sum()))]
+    if kind != "ballpoint":
+        traits["pen_width"] = uniform(f"{kind}_width")
+    habit_rng = np.random.default_rng([traits["habit_seed"], 2])
+    return WriterStyle(
+        **traits,
+        pen=pens.sample_habit(kind, habit_rng, traits["thickness_var"]),
+        variant_rate=uniform("variant_rate"),
+        join_rate=uniform("join_rate"),
+        join_ink=uniform("join_ink"),
+        marks=diacritics.sample_habit(habit_rng, _param(ranges, "mark_size"), float(_param(ranges, "mark_shift"))),
     )
 
 
@@ -102,6 +112,20 @@ def _stroke_habits(habit_seed: int, char: str, n_strokes: int) -> np.ndarray:
     return np.random.default_rng([habit_seed, 1, ord(char)]).normal(size=(n_strokes, 6))
 
 
+@functools.lru_cache(maxsize=65536)
+def _char_habits(style: WriterStyle, char: str) -> tuple[int, np.ndarray]:
+    """This writer's letterform of char (0 = KanjiVG's) and which of its stroke gaps he links.
+
+    Keyed by the base kana, so a writer who writes き joined writes ぎ joined too.
+    """
+    base, _ = letterforms.split_voiced(char)
+    rng = np.random.default_rng([style.habit_seed, 3, ord(base)])
+    n_forms = len(letterforms.forms(char))
+    form = int(rng.integers(1, n_forms)) if n_forms > 1 and rng.random() < style.variant_rate else 0
+    linked = rng.random(16) < style.join_rate
+    return form, linked
+
+
 def _jitter_stroke(xy: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Small affine about the stroke's centre: rotation, shear, log-scale x/y, translation x/y."""
     rot, shear, log_sx, log_sy, tx, ty = params
@@ -109,13 +133,6 @@ def _jitter_stroke(xy: np.ndarray, params: np.ndarray) -> np.ndarray:
     m = np.array([[c, -s], [s, c]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag(np.exp([log_sx, log_sy]))
     centre = xy.mean(axis=0)
     return (xy - centre) @ m.T + centre + (tx, ty)
-
-
-def _pressure(n: int, thickness_var: float, attack: float) -> np.ndarray:
-    """Relative width along a stroke: full in the middle, thinner where the pen lands and lifts."""
-    t = np.linspace(0.0, 1.0, n)
-    ends = np.minimum(1.0, np.minimum(t / attack, (1.0 - t) / (1.5 * attack)))
-    return 1.0 - thickness_var * (1.0 - np.sqrt(ends))
 
 
 def _fit_in_box(strokes: list[np.ndarray]) -> list[np.ndarray]:
@@ -151,7 +168,11 @@ def write_char(
     offset = np.asarray(style.offset) + rng.normal(0, _SAMPLE_SD_OFFSET * noise, 2)
     pen = style.pen_width * math.exp(rng.normal(0, _SAMPLE_SD_LOG_PEN * noise))
 
-    base = load_strokes(char)
+    form, linked = _char_habits(style, char)
+    marks = letterforms.diacritic_strokes(char)
+    base = diacritics.restyle(list(letterforms.forms(char)[form]), marks, letterforms.split_voiced(char)[1],
+                              style.marks, rng, noise)
+    n_marks = len(base) - (len(letterforms.forms(char)[form]) - marks)
     # Per-stroke affine: the writer's habit (persistent) plus this sample's slip.
     scale = style.stroke_jitter * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
     habits = _stroke_habits(style.habit_seed, char, len(base))
@@ -163,16 +184,19 @@ def write_char(
     # Global affine about the box centre: aspect, size and slant (top leans right for positive slant).
     sx, sy = size * math.sqrt(aspect), size / math.sqrt(aspect)
     glob = np.array([[sx, -math.tan(slant) * sy], [0.0, sy]])
-    attack = 0.08 + 0.12 * np.random.default_rng([style.habit_seed, 2]).random()
 
-    written = []
+    placed = []
     for stroke, params in zip(base, per_stroke, strict=True):
         xy = _jitter_stroke(stroke, params)
         waves = np.sin(np.einsum("nd,akd->nak", xy, freq) + phase)  # (n, axis, wave)
         xy = xy + style.deform_amp * np.einsum("nak,ak->na", waves, amp)
-        xy = (xy - 0.5) @ glob.T + 0.5 + offset
-        width = pen * _pressure(len(xy), style.thickness_var, attack)
-        written.append(np.column_stack([xy, width]))
+        placed.append((xy - 0.5) @ glob.T + 0.5 + offset)
+    body = len(placed) - n_marks
+    bends = rng.normal(0, _SAMPLE_SD_BEND * noise, len(placed))
+    lines = cursive.join(placed[:body], linked, style.join_ink, bends) if body else []
+    lines += [(xy, np.ones(len(xy))) for xy in placed[body:]]
+    ink_rng = np.random.default_rng([style.habit_seed, 4, ord(char)])  # hooks, tapers, dry tails: habits
+    written = [piece for xy, rel in lines for piece in pens.ink(xy, rel, pen, style.pen, ink_rng)]
     return _fit_in_box(written)
 
 

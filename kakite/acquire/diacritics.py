@@ -1,0 +1,71 @@
+"""Dakuten and handakuten as hands write them: big or small, high or low, ticks, a joined pair, dots, a blob.
+
+ば/ぱ, ぶ/ぷ and ぼ/ぽ differ only in the mark, and hands are careless with it: the circle left open or
+shrunk to a blob, the two ticks run together or dabbed as one dot. A writer has a persistent way of
+writing each mark; every sample varies its size and place a little.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kakite.acquire.kanjivg import SPACING, resample
+from kakite.acquire.letterforms import DAKUTEN
+
+DAKUTEN_STYLES = ("ticks", "joined", "dots", "blob")
+HANDAKUTEN_STYLES = ("closed", "open", "small")
+_SAMPLE_SD_LOG_SIZE = 0.12
+_SAMPLE_SD_SHIFT = 0.02  # fraction of the box
+
+
+@dataclass(frozen=True)
+class MarkHabit:
+    """How a writer writes the voicing marks: a style for each mark, a size factor, a shift (x, y)."""
+
+    dakuten: str
+    handakuten: str
+    size: float
+    shift: tuple[float, float]
+
+
+def sample_habit(rng: np.random.Generator, size_range: tuple[float, float], max_shift: float) -> MarkHabit:
+    return MarkHabit(dakuten=str(rng.choice(DAKUTEN_STYLES, p=[0.45, 0.25, 0.2, 0.1])),
+                     handakuten=str(rng.choice(HANDAKUTEN_STYLES, p=[0.5, 0.35, 0.15])),
+                     size=float(rng.uniform(*size_range)),
+                     shift=(float(rng.uniform(-max_shift, max_shift)), float(rng.uniform(-max_shift, max_shift))))
+
+
+def _shrink(stroke: np.ndarray, factor: float) -> np.ndarray:
+    centre = stroke.mean(axis=0)
+    return (stroke - centre) * factor + centre
+
+
+def _styled(marks: list[np.ndarray], mark: str, habit: MarkHabit, rng: np.random.Generator) -> list[np.ndarray]:
+    if mark == DAKUTEN:
+        if habit.dakuten == "joined" and len(marks) == 2:
+            return [resample(np.vstack(marks), SPACING)]
+        if habit.dakuten == "dots":
+            return [_shrink(m, 0.35) for m in marks]
+        if habit.dakuten == "blob":
+            return [_shrink(resample(np.vstack(marks), SPACING), 0.3)]
+        return marks
+    if habit.handakuten == "open":
+        return [m[: max(2, int(len(m) * rng.uniform(0.7, 0.88)))] for m in marks]
+    if habit.handakuten == "small":
+        return [_shrink(m, 0.55) for m in marks]
+    return marks
+
+
+def restyle(strokes: list[np.ndarray], count: int, mark: str, habit: MarkHabit, rng: np.random.Generator,
+            noise: float) -> list[np.ndarray]:
+    """Replace the last `count` strokes (the mark) by this writer's version of it, for this sample."""
+    if not count:
+        return strokes
+    body, marks = strokes[:-count], list(strokes[-count:])
+    centre = np.vstack(marks).mean(axis=0)
+    size = habit.size * float(np.exp(rng.normal(0, _SAMPLE_SD_LOG_SIZE * noise)))
+    shift = np.asarray(habit.shift) + rng.normal(0, _SAMPLE_SD_SHIFT * noise, 2)
+    placed = [np.clip((m - centre) * size + centre + shift, 0.0, 1.0) for m in marks]
+    return body + _styled(placed, mark, habit, rng)
