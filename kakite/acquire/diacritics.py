@@ -31,10 +31,12 @@ class MarkHabit:
 
 
 def sample_habit(rng: np.random.Generator, size_range: tuple[float, float], max_shift: float) -> MarkHabit:
-    return MarkHabit(dakuten=str(rng.choice(DAKUTEN_STYLES, p=[0.45, 0.25, 0.2, 0.1])),
+    return MarkHabit(dakuten=str(rng.choice(DAKUTEN_STYLES, p=[0.5, 0.25, 0.17, 0.08])),
                      handakuten=str(rng.choice(HANDAKUTEN_STYLES, p=[0.5, 0.35, 0.15])),
                      size=float(rng.uniform(*size_range)),
-                     shift=(float(rng.uniform(-max_shift, max_shift)), float(rng.uniform(-max_shift, max_shift))))
+                     # mostly up and to the right: hands rarely crowd the mark into the letter's body
+                     shift=(float(rng.uniform(-0.5 * max_shift, max_shift)),
+                            float(rng.uniform(-max_shift, 0.5 * max_shift))))
 
 
 def _shrink(stroke: np.ndarray, factor: float) -> np.ndarray:
@@ -54,7 +56,7 @@ def _styled(marks: list[np.ndarray], mark: str, habit: MarkHabit, rng: np.random
     if habit.handakuten == "open":
         return [m[: max(2, int(len(m) * rng.uniform(0.7, 0.88)))] for m in marks]
     if habit.handakuten == "small":
-        return [_shrink(m, 0.55) for m in marks]
+        return [_shrink(m, 0.7) for m in marks]
     return marks
 
 
@@ -69,3 +71,19 @@ def restyle(strokes: list[np.ndarray], count: int, mark: str, habit: MarkHabit, 
     shift = np.asarray(habit.shift) + rng.normal(0, _SAMPLE_SD_SHIFT * noise, 2)
     placed = [np.clip((m - centre) * size + centre + shift, 0.0, 1.0) for m in marks]
     return body + _styled(placed, mark, habit, rng)
+
+
+def keep_clear(body: list[np.ndarray], marks: list[np.ndarray], gap: float) -> list[np.ndarray]:
+    """Move the marks right until they clear the body's ink at their height by `gap`.
+
+    Hands place the mark by eye after the letter, whatever their slant: a back-slanted body must not
+    swallow the mark it leans into.
+    """
+    if not body or not marks:
+        return marks
+    pts, ink = np.vstack(marks), np.vstack(body)
+    band = (ink[:, 1] >= pts[:, 1].min() - gap) & (ink[:, 1] <= pts[:, 1].max() + gap)
+    if not band.any():
+        return marks
+    push = max(0.0, float(ink[band, 0].max()) + gap - float(pts[:, 0].min()))
+    return [m + np.array([push, 0.0]) for m in marks]

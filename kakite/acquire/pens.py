@@ -58,7 +58,7 @@ def _brush(xy: np.ndarray, scale: np.ndarray, habit: PenHabit, rng: np.random.Ge
     theta = np.arctan2(d[:, 1], d[:, 0])
     direction = 0.45 + 0.55 * np.abs(np.sin(theta - habit.nib_angle))
     turning = np.abs(np.gradient(np.unwrap(theta)))  # radians per step: the brush slows in turns
-    slow = np.convolve(np.tanh(2.0 * turning), np.ones(5) / 5, mode="same")
+    slow = np.convolve(np.pad(np.tanh(2.0 * turning), 2, mode="edge"), np.ones(5) / 5, mode="valid")
     arc = _arc(xy)
     entry = 1.0 + 0.35 * np.exp(-arc / 0.02)  # pressed in where it lands
     width = scale * direction * (1.0 + 0.3 * slow) * entry

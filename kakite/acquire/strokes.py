@@ -192,6 +192,7 @@ def write_char(
         xy = xy + style.deform_amp * np.einsum("nak,ak->na", waves, amp)
         placed.append((xy - 0.5) @ glob.T + 0.5 + offset)
     body = len(placed) - n_marks
+    placed[body:] = diacritics.keep_clear(placed[:body], placed[body:], 0.6 * pen + 0.01)
     bends = rng.normal(0, _SAMPLE_SD_BEND * noise, len(placed))
     lines = cursive.join(placed[:body], linked, style.join_ink, bends) if body else []
     lines += [(xy, np.ones(len(xy))) for xy in placed[body:]]
