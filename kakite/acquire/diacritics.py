@@ -18,6 +18,7 @@ DAKUTEN_STYLES = ("ticks", "joined", "dots", "blob")
 HANDAKUTEN_STYLES = ("closed", "open", "small")
 _SAMPLE_SD_LOG_SIZE = 0.12
 _SAMPLE_SD_SHIFT = 0.02  # fraction of the box
+_MARK_INK = 0.3  # widest mark line, relative to the mark's extent
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,12 @@ def keep_clear(body: list[np.ndarray], marks: list[np.ndarray], gap: float) -> l
         return marks
     push = max(0.0, float(ink[band, 0].max()) + gap - float(pts[:, 0].min()))
     return [m + np.array([push, 0.0]) for m in marks]
+
+
+def mark_ink(marks: list[np.ndarray], pen: float) -> float:
+    """Relative width for the marks: a fat pen draws them lighter, so a ring stays a ring, two ticks two.
+
+    Without it a felt marker fills a handakuten into the same blob as a dakuten, and the label is noise.
+    """
+    extent = float(np.ptp(np.vstack(marks), axis=0).max()) if marks else 0.0
+    return min(1.0, _MARK_INK * extent / max(pen, 1e-9))

@@ -195,7 +195,8 @@ def write_char(
     placed[body:] = diacritics.keep_clear(placed[:body], placed[body:], 0.6 * pen + 0.01)
     bends = rng.normal(0, _SAMPLE_SD_BEND * noise, len(placed))
     lines = cursive.join(placed[:body], linked, style.join_ink, bends) if body else []
-    lines += [(xy, np.ones(len(xy))) for xy in placed[body:]]
+    mark_ink = diacritics.mark_ink(placed[body:], pen)
+    lines += [(xy, np.full(len(xy), mark_ink)) for xy in placed[body:]]
     ink_rng = np.random.default_rng([style.habit_seed, 4, ord(char)])  # hooks, tapers, dry tails: habits
     written = [piece for xy, rel in lines for piece in pens.ink(xy, rel, pen, style.pen, ink_rng)]
     return _fit_in_box(written)
