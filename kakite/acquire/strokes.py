@@ -120,9 +120,9 @@ def _char_habits(style: WriterStyle, char: str) -> tuple[int, np.ndarray]:
     """
     base, _ = letterforms.split_voiced(char)
     rng = np.random.default_rng([style.habit_seed, 3, ord(base)])
-    n_forms = len(letterforms.forms(char))
-    form = int(rng.integers(1, n_forms)) if n_forms > 1 and rng.random() < style.variant_rate else 0
-    linked = rng.random(16) < style.join_rate
+    forms = letterforms.forms(char)
+    form = int(rng.integers(1, len(forms))) if len(forms) > 1 and rng.random() < style.variant_rate else 0
+    linked = rng.random(len(forms[form])) < style.join_rate  # one per gap (and a spare)
     return form, linked
 
 
@@ -168,11 +168,12 @@ def write_char(
     offset = np.asarray(style.offset) + rng.normal(0, _SAMPLE_SD_OFFSET * noise, 2)
     pen = style.pen_width * math.exp(rng.normal(0, _SAMPLE_SD_LOG_PEN * noise))
 
+    # His letterform of char; its voicing mark (the last strokes) rewritten his way for this sample.
     form, linked = _char_habits(style, char)
+    strokes = letterforms.forms(char)[form]
     marks = letterforms.diacritic_strokes(char)
-    base = diacritics.restyle(list(letterforms.forms(char)[form]), marks, letterforms.split_voiced(char)[1],
-                              style.marks, rng, noise)
-    n_marks = len(base) - (len(letterforms.forms(char)[form]) - marks)
+    body = len(strokes) - marks
+    base = diacritics.restyle(list(strokes), marks, letterforms.split_voiced(char)[1], style.marks, rng, noise)
     # Per-stroke affine: the writer's habit (persistent) plus this sample's slip.
     scale = style.stroke_jitter * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
     habits = _stroke_habits(style.habit_seed, char, len(base))
@@ -191,7 +192,6 @@ def write_char(
         waves = np.sin(np.einsum("nd,akd->nak", xy, freq) + phase)  # (n, axis, wave)
         xy = xy + style.deform_amp * np.einsum("nak,ak->na", waves, amp)
         placed.append((xy - 0.5) @ glob.T + 0.5 + offset)
-    body = len(placed) - n_marks
     placed[body:] = diacritics.keep_clear(placed[:body], placed[body:], 0.6 * pen + 0.01)
     bends = rng.normal(0, _SAMPLE_SD_BEND * noise, len(placed))
     lines = cursive.join(placed[:body], linked, style.join_ink, bends) if body else []
