@@ -18,7 +18,7 @@ DAKUTEN_STYLES = ("ticks", "joined", "dots", "blob")
 HANDAKUTEN_STYLES = ("closed", "open", "small")
 _SAMPLE_SD_LOG_SIZE = 0.12
 _SAMPLE_SD_SHIFT = 0.02  # fraction of the box
-_MARK_INK = 0.3  # widest mark line, relative to the mark's extent
+_MARK_INK = 0.25  # widest mark line, relative to the mark's extent
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,12 @@ def _styled(marks: list[np.ndarray], mark: str, habit: MarkHabit, rng: np.random
         if habit.dakuten == "dots":
             return [_shrink(m, 0.35) for m in marks]
         if habit.dakuten == "blob":
-            return [_shrink(resample(np.vstack(marks), SPACING), 0.3)]
+            return [_shrink(resample(np.vstack(marks), SPACING), 0.45)]
         return marks
     if habit.handakuten == "open":
         return [m[: max(2, int(len(m) * rng.uniform(0.7, 0.88)))] for m in marks]
     if habit.handakuten == "small":
-        return [_shrink(m, 0.7) for m in marks]
+        return [_shrink(m, 0.8) for m in marks]
     return marks
 
 
