@@ -1,7 +1,8 @@
 """fetch: build the embedded data and download the real sources that params select.
 
 Outputs (all under data/raw/): hiragana.zip + hiragana_manifest.csv and digits.zip + digits_manifest.csv
-when `embedded` is selected; hiragana73/, emnist/, kuzushiji49/ for the real sources.
+when `embedded` is selected; hiragana73/, emnist/, kuzushiji49/ for the real sources. Always
+metrics/plots/fetch/writers.png: a few synthetic writers per pen, to see what the writer model draws.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from pathlib import Path
 
 from kakite.acquire import synth
 from kakite.acquire.sources import fetch_source
-from kakite.core import entry
+from kakite.core import entry, plots
 from kakite.core.atomic import write_json
 from kakite.core.params import load_params
 
 RAW = Path("data/raw")
+SHEET = Path("metrics/plots/fetch/writers.png")
 
 
 def main() -> None:
@@ -38,8 +40,9 @@ def main() -> None:
         print(f"fetch: {name} sha256 {digest}")
     write_json(RAW / "digests.json", digests)
     write_json("metrics/fetch.json", {"images": counts, "downloads": len(digests)})
+    plots.captioned_grid(synth.writer_sheet(cfg), SHEET, "synthetic writers, two per pen", cols=len(synth.SHEET_KANA))
     print(f"fetch: {counts} in {time.perf_counter() - started:.1f}s")
 
 
 if __name__ == "__main__":
-    entry.run(main, "fetch", writes=(RAW, "metrics"))
+    entry.run(main, "fetch", writes=(RAW, SHEET.parent, "metrics"))

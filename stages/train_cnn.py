@@ -2,7 +2,8 @@
 
 Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and export_tfjs read),
 data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),
-metrics/cnn.json, metrics/plots/cnn/training/ (DVCLive: per-epoch curves) and metrics/plots/cnn/confusion.csv.
+metrics/cnn.json, metrics/plots/cnn/training/ (DVCLive: per-epoch curves), metrics/plots/cnn/confusion.csv and
+metrics/plots/cnn/errors.png (misclassified test images per domain: the letterforms the model misses).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import io
 import json
 from pathlib import Path
 
-from kakite.core import entry, metrics
+import numpy as np
+
+from kakite.core import entry, metrics, plots
 from kakite.core.atomic import load_npz, save_npz, write_json, write_text
 from kakite.core.charset import HIRAGANA73
 from kakite.core.params import load_params
@@ -20,6 +23,17 @@ from kakite.recognizer.recipes import evaluate, recipe, train
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
 TOP5 = Path("data/eval/cnn_test_top5.npz")
+ERRORS_SHOWN = 24  # misclassified test images per domain in errors.png
+
+
+def error_gallery(test: dict, pred: np.ndarray) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Per test domain, its first ERRORS_SHOWN misclassified images captioned truth → prediction."""
+    gallery = {}
+    for domain in sorted(set(test["domains"].tolist())):
+        rows = np.flatnonzero((test["domains"] == domain) & (test["labels"] != pred))[:ERRORS_SHOWN]
+        gallery[domain] = (test["images"][rows],
+                           [f"{HIRAGANA73[test['labels'][r]]}→{HIRAGANA73[pred[r]]}" for r in rows])
+    return gallery
 
 
 def main() -> None:
@@ -54,6 +68,8 @@ def main() -> None:
     rows = [(HIRAGANA73[a], HIRAGANA73[p]) for a, p in zip(test["labels"], pred, strict=True)]
     csv.writer(buf, lineterminator="\n").writerows([("actual", "predicted"), *rows])
     write_text(PLOTS / "confusion.csv", buf.getvalue())
+    plots.captioned_grid(error_gallery(test, pred), PLOTS / "errors.png",
+                         "misclassified test images (truth → prediction)")
     write_json("metrics/cnn.json", {"kakite": scores, "baselines": baselines})
     print(f"train_cnn: {main_recipe.name} test accuracy {scores['accuracy']}, by domain {scores['by_domain']}")
 

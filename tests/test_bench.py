@@ -11,7 +11,7 @@ from PIL import Image
 from bench.accuracy import regenerate_trajectories, score
 from bench.zinnia import CANVAS, Zinnia, parse_nbest, sexpr
 from kakite.acquire import synth
-from kakite.acquire.strokes import load_strokes
+from kakite.acquire.kanjivg import load_strokes
 from kakite.core.charset import HIRAGANA73
 from kakite.core.errors import KakiteError
 from kakite.core.metrics import wilson_interval

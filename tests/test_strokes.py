@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import yaml
 
+from kakite.acquire.kanjivg import load_strokes
+from kakite.acquire.kanjivg import parse_path as _parse_path
 from kakite.acquire.strokes import (
-    _parse_path,
-    load_strokes,
     rasterize,
     sample_writer,
     to_canvas_points,
@@ -98,7 +98,9 @@ def test_path_parser_handles_relative_absolute_and_smooth_commands():
 def test_sample_writer_draws_within_ranges(ranges):
     for style in writers(ranges, 20):
         assert ranges["slant_deg"][0] <= style.slant_deg <= ranges["slant_deg"][1]
-        assert ranges["pen_width"][0] <= style.pen_width <= ranges["pen_width"][1]
+        width = ranges["pen_width"] if style.pen.kind == "ballpoint" else ranges[f"{style.pen.kind}_width"]
+        assert width[0] <= style.pen_width <= width[1]
+        assert ranges["variant_rate"][0] <= style.variant_rate <= ranges["variant_rate"][1]
         assert max(abs(o) for o in style.offset) <= ranges["offset"]
 
 
@@ -113,7 +115,7 @@ def test_written_strokes_stay_in_box(ranges):
     for style in writers(ranges, 10):
         for char in "あぱゐ8":
             strokes = write_char(char, style, rng, sample_noise=1.0)
-            assert len(strokes) == len(load_strokes(char))
+            assert strokes
             for s in strokes:
                 assert s.shape[1] == 3
                 half = s[:, 2] / 2

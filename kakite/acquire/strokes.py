@@ -1,29 +1,24 @@
-"""KanjiVG strokes and a writer style model: pseudo-handwriting with known writer ids.
+"""A writer style model over KanjiVG strokes: pseudo-handwriting with known writer ids.
 
-KanjiVG gives every hiragana and digit as centre-line paths in stroke order. A synthetic writer is a
-set of persistent traits (slant, proportions, placement, pen, personal stroke habits, a smooth
-deformation field); each sample he writes perturbs those traits a little. Because the persistent part
-dominates, writer ids are real labels with a known ground truth, which the VAE and clustering stages
-need (design.md, seed 003).
+A synthetic writer is a set of persistent traits (slant, proportions, placement, pen, personal stroke
+habits, a smooth deformation field) and habits (which letterform of each kana he uses, which strokes he
+links, how he writes the voicing marks); each sample he writes perturbs the traits a little. Because the
+persistent part dominates, writer ids are real labels with a known ground truth, which the VAE and
+clustering stages need (design.md, seed 003). Letterforms, pens, joins and marks live in their own modules.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from kakite.core.errors import DataError, ParamsError
+from kakite.acquire import cursive, diacritics, letterforms, pens
+from kakite.core.errors import ParamsError
 
-_VIEWBOX = 109.0  # KanjiVG draws in a 109x109 box
-_POINTS_PER_CURVE = 16  # samples per cubic Bézier before arc-length resampling
-_SPACING = 0.015  # arc-length step of the returned polylines, fraction of the box
 _FIT_MARGIN = 0.01  # a writer keeps his ink this far inside the box
 _DEFORM_WAVES = 3  # sinusoids per axis in a writer's deformation field
 
@@ -35,120 +30,7 @@ _SAMPLE_SD_SIZE = 0.08
 _SAMPLE_SD_OFFSET = 0.04
 _SAMPLE_SD_LOG_PEN = 0.25
 _SAMPLE_SD_PHASE = 1.0  # radians of deformation-field phase
-
-_TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d*\.\d+|\d+\.?)(?:[eE][-+]?\d+)?")
-_PATH_D = re.compile(r"<path\b[^>]*?\sd=\"([^\"]*)\"")
-_ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "S": 4, "Z": 0}
-
-
-def _kanjivg_dir() -> Path:
-    """The `kanji/` folder the kanjivg wheel installs at the top level of site-packages."""
-    spec = importlib.util.find_spec("kanji")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        if Path(location, "03042.svg").is_file():
-            return Path(location)
-    raise DataError("KanjiVG data not found: no kanji/03042.svg on sys.path; pip install kanjivg")
-
-
-def _svg_path(char: str) -> Path:
-    name = f"{ord(char):05x}.svg"
-    path = _kanjivg_dir() / name
-    if not path.is_file():
-        raise DataError(
-            f"no KanjiVG strokes for {char!r} (U+{ord(char):04X}): kanji/{name} is not in kanjivg"
-        )
-    return path
-
-
-def _cubic(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray) -> np.ndarray:
-    t = np.linspace(0.0, 1.0, _POINTS_PER_CURVE)[1:, None]
-    u = 1.0 - t
-    return u**3 * p0 + 3 * u**2 * t * p1 + 3 * u * t**2 * p2 + t**3 * p3
-
-
-def _parse_path(d: str, where: str) -> list[np.ndarray]:
-    """SVG path data (M, L, H, V, C, S, Z, absolute and relative) -> polylines, one per subpath."""
-    tokens = _TOKEN.findall(d)
-    pieces: list[list[np.ndarray]] = []
-    pos = start = np.zeros(2)
-    last_ctrl: np.ndarray | None = None
-    i, cmd = 0, ""
-    while i < len(tokens):
-        if tokens[i].isalpha():
-            cmd = tokens[i]
-            i += 1
-        if not cmd:
-            raise DataError(f"{where}: path data has numbers without a command at token {i}")
-        upper = cmd.upper()
-        if upper not in _ARITY:
-            raise DataError(f"{where}: unsupported SVG path command {cmd!r}")
-        n = _ARITY[upper]
-        try:
-            args = np.array([float(tok) for tok in tokens[i : i + n]])
-        except ValueError:
-            raise DataError(f"{where}: malformed path data near token {i}") from None
-        if len(args) < n:
-            raise DataError(f"{where}: path command {cmd!r} is missing arguments")
-        i += n
-        rel = cmd.islower()
-        if upper == "M":
-            pos = start = args + pos if rel else args
-            pieces.append([pos[None]])
-            cmd = "l" if rel else "L"  # implicit lineto after a moveto
-            last_ctrl = None
-            continue
-        if not pieces:
-            raise DataError(f"{where}: path does not start with a moveto")
-        if upper == "Z":
-            new = [start[None]]
-            pos, last_ctrl, cmd = start, None, ""  # closepath takes no numbers and does not repeat
-        elif upper in "LHV":
-            if upper == "H":
-                args = np.array([args[0] + pos[0] if rel else args[0], pos[1]])
-            elif upper == "V":
-                args = np.array([pos[0], args[0] + pos[1] if rel else args[0]])
-            elif rel:
-                args = args + pos
-            new, pos, last_ctrl = [args[None]], args, None
-        else:
-            pts = args.reshape(-1, 2) + (pos if rel else 0.0)
-            if upper == "S":  # first control point mirrors the previous curve's second one
-                c1 = 2 * pos - last_ctrl if last_ctrl is not None else pos
-                pts = np.vstack([c1, pts])
-            new = [_cubic(pos, pts[0], pts[1], pts[2])]
-            last_ctrl, pos = pts[1], pts[2]
-        pieces[-1].extend(new)
-    return [np.vstack(piece) for piece in pieces]
-
-
-def _resample(line: np.ndarray, spacing: float) -> np.ndarray:
-    """Evenly spaced points along a polyline, so that deformation and width act per unit of length."""
-    seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
-    arc = np.concatenate([[0.0], np.cumsum(seg)])
-    n = max(2, math.ceil(arc[-1] / spacing) + 1)
-    s = np.linspace(0.0, arc[-1], n)
-    return np.column_stack([np.interp(s, arc, line[:, 0]), np.interp(s, arc, line[:, 1])])
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_strokes(char: str) -> tuple[np.ndarray, ...]:
-    path = _svg_path(char)
-    paths = _PATH_D.findall(path.read_text(encoding="utf-8"))
-    if not paths:
-        raise DataError(f"{path}: no stroke paths for {char!r}")
-    strokes = []
-    for d in paths:
-        for line in _parse_path(d, str(path)):
-            stroke = np.clip(_resample(line / _VIEWBOX, _SPACING), 0.0, 1.0)
-            stroke.setflags(write=False)
-            strokes.append(stroke)
-    return tuple(strokes)
-
-
-def load_strokes(char: str) -> list[np.ndarray]:
-    """The char's KanjiVG strokes in stroke order: read-only (n,2) polylines in [0,1] box coords."""
-    return list(_cached_strokes(char))
+_SAMPLE_SD_BEND = 0.25  # how much a cursive link's curve varies between samples
 
 
 @dataclass(frozen=True)
@@ -159,28 +41,33 @@ class WriterStyle:
     aspect: float  # width / height of his characters
     size: float  # fraction of the box his characters fill
     offset: tuple[float, float]  # where in the box he writes (x, y), fraction of the box
-    pen_width: float  # fraction of the box
+    pen_width: float  # fraction of the box (drawn from the range of his pen kind)
     thickness_var: float  # relative thinning at stroke ends (pressure)
     stroke_jitter: float  # scale of per-stroke rotation / shear / log-scale (and half of it as translation)
     deform_amp: float  # amplitude of his smooth deformation field, fraction of the box
     habit_seed: int  # seeds his habits: per-stroke misplacements, pen attack, deformation waves and phases
+    pen: pens.PenHabit  # his tool and his way with it
+    variant_rate: float  # chance that he writes a kana in one of its handwritten letterforms
+    join_rate: float  # chance that he links a given pair of consecutive strokes
+    join_ink: float  # how much ink his links leave: < cursive.PEN_DOWN a hairline, above a pen-down join
+    marks: diacritics.MarkHabit  # how he writes dakuten and handakuten
 
 
-def _param(ranges: dict, key: str) -> float | tuple[float, float]:
+def _param(ranges: dict, key: str):
     if key not in ranges:
         raise ParamsError(f"fetch.style.{key} is missing")
     return ranges[key]
 
 
 def sample_writer(rng: np.random.Generator, ranges: dict) -> WriterStyle:
-    """Draw one writer's traits, each uniform over its params.yaml fetch.style range."""
+    """Draw one writer's traits, each uniform over its params.yaml fetch.style range (his pen by weight)."""
 
     def uniform(key: str) -> float:
         lo, hi = _param(ranges, key)
         return float(rng.uniform(lo, hi))
 
     max_offset = float(_param(ranges, "offset"))
-    return WriterStyle(
+    traits = dict(
         slant_deg=uniform("slant_deg"),
         aspect=uniform("aspect"),
         size=uniform("size"),
@@ -190,6 +77,19 @@ def sample_writer(rng: np.random.Generator, ranges: dict) -> WriterStyle:
         stroke_jitter=uniform("stroke_jitter"),
         deform_amp=uniform("deform_amp"),
         habit_seed=int(rng.integers(0, 2**63 - 1)),
+    )
+    weights = np.array([_param(ranges, "pens")[kind] for kind in pens.PENS], dtype=float)
+    kind = pens.PENS[int(rng.choice(len(pens.PENS), p=weights / weights.sum()))]
+    if kind != "ballpoint":
+        traits["pen_width"] = uniform(f"{kind}_width")
+    habit_rng = np.random.default_rng([traits["habit_seed"], 2])
+    return WriterStyle(
+        **traits,
+        pen=pens.sample_habit(kind, habit_rng, traits["thickness_var"]),
+        variant_rate=uniform("variant_rate"),
+        join_rate=uniform("join_rate"),
+        join_ink=uniform("join_ink"),
+        marks=diacritics.sample_habit(habit_rng, _param(ranges, "mark_size"), float(_param(ranges, "mark_shift"))),
     )
 
 
@@ -212,6 +112,20 @@ def _stroke_habits(habit_seed: int, char: str, n_strokes: int) -> np.ndarray:
     return np.random.default_rng([habit_seed, 1, ord(char)]).normal(size=(n_strokes, 6))
 
 
+@functools.lru_cache(maxsize=65536)
+def _char_habits(style: WriterStyle, char: str) -> tuple[int, np.ndarray]:
+    """This writer's letterform of char (0 = KanjiVG's) and which of its stroke gaps he links.
+
+    Keyed by the base kana, so a writer who writes き joined writes ぎ joined too.
+    """
+    base, _ = letterforms.split_voiced(char)
+    rng = np.random.default_rng([style.habit_seed, 3, ord(base)])
+    forms = letterforms.forms(char)
+    form = int(rng.integers(1, len(forms))) if len(forms) > 1 and rng.random() < style.variant_rate else 0
+    linked = rng.random(len(forms[form])) < style.join_rate  # one per gap (and a spare)
+    return form, linked
+
+
 def _jitter_stroke(xy: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Small affine about the stroke's centre: rotation, shear, log-scale x/y, translation x/y."""
     rot, shear, log_sx, log_sy, tx, ty = params
@@ -219,13 +133,6 @@ def _jitter_stroke(xy: np.ndarray, params: np.ndarray) -> np.ndarray:
     m = np.array([[c, -s], [s, c]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag(np.exp([log_sx, log_sy]))
     centre = xy.mean(axis=0)
     return (xy - centre) @ m.T + centre + (tx, ty)
-
-
-def _pressure(n: int, thickness_var: float, attack: float) -> np.ndarray:
-    """Relative width along a stroke: full in the middle, thinner where the pen lands and lifts."""
-    t = np.linspace(0.0, 1.0, n)
-    ends = np.minimum(1.0, np.minimum(t / attack, (1.0 - t) / (1.5 * attack)))
-    return 1.0 - thickness_var * (1.0 - np.sqrt(ends))
 
 
 def _fit_in_box(strokes: list[np.ndarray]) -> list[np.ndarray]:
@@ -261,7 +168,12 @@ def write_char(
     offset = np.asarray(style.offset) + rng.normal(0, _SAMPLE_SD_OFFSET * noise, 2)
     pen = style.pen_width * math.exp(rng.normal(0, _SAMPLE_SD_LOG_PEN * noise))
 
-    base = load_strokes(char)
+    # His letterform of char; its voicing mark (the last strokes) rewritten his way for this sample.
+    form, linked = _char_habits(style, char)
+    strokes = letterforms.forms(char)[form]
+    marks = letterforms.diacritic_strokes(char)
+    body = len(strokes) - marks
+    base = diacritics.restyle(list(strokes), marks, letterforms.split_voiced(char)[1], style.marks, rng, noise)
     # Per-stroke affine: the writer's habit (persistent) plus this sample's slip.
     scale = style.stroke_jitter * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
     habits = _stroke_habits(style.habit_seed, char, len(base))
@@ -273,16 +185,20 @@ def write_char(
     # Global affine about the box centre: aspect, size and slant (top leans right for positive slant).
     sx, sy = size * math.sqrt(aspect), size / math.sqrt(aspect)
     glob = np.array([[sx, -math.tan(slant) * sy], [0.0, sy]])
-    attack = 0.08 + 0.12 * np.random.default_rng([style.habit_seed, 2]).random()
 
-    written = []
+    placed = []
     for stroke, params in zip(base, per_stroke, strict=True):
         xy = _jitter_stroke(stroke, params)
         waves = np.sin(np.einsum("nd,akd->nak", xy, freq) + phase)  # (n, axis, wave)
         xy = xy + style.deform_amp * np.einsum("nak,ak->na", waves, amp)
-        xy = (xy - 0.5) @ glob.T + 0.5 + offset
-        width = pen * _pressure(len(xy), style.thickness_var, attack)
-        written.append(np.column_stack([xy, width]))
+        placed.append((xy - 0.5) @ glob.T + 0.5 + offset)
+    placed[body:] = diacritics.keep_clear(placed[:body], placed[body:], 0.6 * pen + 0.01)
+    bends = rng.normal(0, _SAMPLE_SD_BEND * noise, len(placed))
+    lines = cursive.join(placed[:body], linked, style.join_ink, bends) if body else []
+    mark_ink = diacritics.mark_ink(placed[body:], pen)
+    lines += [(xy, np.full(len(xy), mark_ink)) for xy in placed[body:]]
+    ink_rng = np.random.default_rng([style.habit_seed, 4, ord(char)])  # hooks, tapers, dry tails: habits
+    written = [piece for xy, rel in lines for piece in pens.ink(xy, rel, pen, style.pen, ink_rng)]
     return _fit_in_box(written)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kakite.acquire import fonts, render, strokes
+from kakite.acquire import fonts, pens, render, strokes
 from kakite.core.atomic import atomic_path, write_text
 from kakite.core.charset import DIGITS, HIRAGANA73, folder_name
 from kakite.core.records import DIGITS_SIZE, HELDOUT, HIRAGANA_SIZE, MANIFEST_COLUMNS, UNGROUPED
@@ -158,3 +158,21 @@ def digit_jobs(cfg) -> list[tuple[Job, RenderPlan]]:
     plan = RenderPlan(cfg.seed, DIGITS, DIGITS_SIZE, cfg.digits.samples_per_writer, cfg.style.model_dump(),
                     cfg.sample_noise, "digits")
     return [(Job("digits", i, f"d{i:03d}"), plan) for i in range(cfg.digits.writers)]
+
+
+SHEET_KANA = "あきさそふりやゆらちをぎばぱぷぽ"  # the kana with handwritten variants, and the voicing-mark pairs
+_SHEET_CODE = 5  # RNG domain code of the sample sheet, apart from every dataset's
+
+
+def writer_sheet(cfg, writers_per_pen: int = 2) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """A few synthetic writers per pen, each writing SHEET_KANA once: pen -> (images, captions)."""
+    style = cfg.style.model_dump()
+    sheet = {}
+    for i, kind in enumerate(pens.PENS):
+        rng = np.random.default_rng([cfg.seed, _SHEET_CODE, i])
+        only = dict(style, pens={k: float(k == kind) for k in pens.PENS})
+        writers = [strokes.sample_writer(rng, only) for _ in range(writers_per_pen)]
+        images = [strokes.rasterize(strokes.write_char(c, w, rng, cfg.sample_noise), HIRAGANA_SIZE)
+                  for w in writers for c in SHEET_KANA]
+        sheet[kind] = (np.array(images), [c for _ in writers for c in SHEET_KANA])
+    return sheet

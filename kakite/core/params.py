@@ -79,6 +79,20 @@ class DigitsData(Block):
     samples_per_writer: Count
 
 
+def _some_weight(weights: PenWeights) -> PenWeights:
+    if weights.ballpoint + weights.marker + weights.brush <= 0:
+        raise ValueError("at least one pen needs a positive weight")
+    return weights
+
+
+class PenWeights(Block):
+    """Relative frequency of each pen among the synthetic writers (normalised, so only ratios matter)."""
+
+    ballpoint: _float(ge=0, le=100)
+    marker: _float(ge=0, le=100)
+    brush: _float(ge=0, le=100)
+
+
 class Style(Block):
     slant_deg: _range(-45, 45)
     aspect: _range(0.3, 3.0)
@@ -88,7 +102,14 @@ class Style(Block):
     thickness_var: _range(0, 1)
     stroke_jitter: _range(0, 0.5)
     deform_amp: _range(0, 0.3)
-
+    pens: Annotated[PenWeights, AfterValidator(_some_weight)]
+    marker_width: _range(0.005, 0.3)
+    brush_width: _range(0.005, 0.3)
+    variant_rate: _range(0, 1)
+    join_rate: _range(0, 1)
+    join_ink: _range(0, 1)
+    mark_size: _range(0.2, 3.0)
+    mark_shift: _float(ge=0, le=0.3)
 
 
 class RemoteFile(Block):

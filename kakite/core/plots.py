@@ -43,3 +43,31 @@ def image_grid(images: np.ndarray, path: Path, title: str, xlabel: str = "", yla
     ax.imshow(sheet, cmap="gray", vmin=0, vmax=1)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xticks=[], yticks=[])
     _save(fig, path)
+
+
+# Kana captions need a CJK font; matplotlib falls back along the list, so a machine without one still plots.
+CJK_FONTS = ["IPAexGothic", "IPAGothic", "Noto Sans CJK JP", "DejaVu Sans"]
+
+
+def captioned_grid(sections: dict[str, tuple[np.ndarray, list[str]]], path: Path, title: str,
+                   cols: int = 12) -> None:
+    """Blocks of captioned thumbnails, one block per section: (n,H,W) uint8 images, dark ink on white."""
+    blocks = {name: max(1, -(-len(images) // cols)) for name, (images, _) in sections.items()}
+    with plt.rc_context({"font.family": CJK_FONTS}):
+        fig, axes = plt.subplots(sum(blocks.values()), cols, figsize=(cols * 0.8, sum(blocks.values()) * 0.95 + 0.5),
+                                 squeeze=False)
+        for ax in axes.flat:
+            ax.axis("off")
+        row = 0
+        for name, (images, captions) in sections.items():
+            axes[row, 0].text(-0.15, 0.5, name, transform=axes[row, 0].transAxes, rotation=90, ha="right",
+                              va="center", fontsize=8)
+            if not len(images):
+                axes[row, 0].text(0.0, 0.5, "(none)", transform=axes[row, 0].transAxes, fontsize=8)
+            for i, (image, caption) in enumerate(zip(images, captions, strict=True)):
+                ax = axes[row + i // cols, i % cols]
+                ax.imshow(image, cmap="gray", vmin=0, vmax=255)
+                ax.set_title(caption, fontsize=8, pad=2)
+            row += blocks[name]
+        fig.suptitle(title, fontsize=10)
+        _save(fig, path)
