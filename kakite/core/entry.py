@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
 from kakite.core.errors import KakiteError
 
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
 
 def run(main: Callable[[], int | None], prog: str) -> None:
-    """Call main(); a KakiteError prints `prog: error: <one line>` and exits with its code, no traceback."""
+    """Call main(); a KakiteError prints `prog: error: <one line>` and exits with its code, no traceback.
+
+    A reader that stops early (`kakite predict dir | head -1`) closes the pipe: that ends the run
+    quietly, as it would end cat or grep, and stdout is pointed at /dev/null so the final flush
+    cannot raise again."""
     try:
         code = main() or 0
     except KakiteError as exc:
@@ -18,4 +25,7 @@ def run(main: Callable[[], int | None], prog: str) -> None:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
     sys.exit(code)
