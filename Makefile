@@ -75,9 +75,9 @@ report: venv
 lint: venv
 	$(BIN)/ruff check kakite stages tests bench
 
+# Cross-origin isolated (WASM threads), CSP self-only, no listings, on 127.0.0.1 (kakite/serve/static.py).
 serve: web-vendor
-	@echo "kakite demo: http://127.0.0.1:$(PORT)/"
-	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory web
+	$(BIN)/python -m kakite.serve.static --port $(PORT) --bind 127.0.0.1 --directory web
 
 clean-venv:
 	rm -rf $(VENV) .make

@@ -5,8 +5,9 @@ notice, oneDNN and CPU-feature notes) straight to file descriptor 2, where neith
 logging can filter them, and LiteRT announces its XNNPACK delegate the same way. `silenced_stderr`
 points descriptor 2 at /dev/null for the span of such a call only; an exception raised inside still
 reaches the user, since Python prints it after the descriptor is restored. `install` makes the first
-`import tensorflow` anywhere (kakite, tf_keras, tensorflowjs) go through it. TF_CPP_MIN_LOG_LEVEL
-defaults to 1 (INFO hidden, warnings and errors shown); a user who sets it to 0 sees everything.
+`import tensorflow` anywhere (kakite, tf_keras, tensorflowjs) go through it, and drops the one Python
+warning every model load repeats ("compiled metrics have yet to be built": nothing is trained then).
+TF_CPP_MIN_LOG_LEVEL defaults to 1 (INFO hidden, warnings and errors shown); set to 0, everything shows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.abc
 import importlib.machinery
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -59,6 +61,12 @@ class _QuietLoader(importlib.abc.Loader):
         with silenced_stderr():
             self.inner.exec_module(module)
             module.config.list_physical_devices()  # the failed cuInit of a machine without a GPU is logged here
+            module.function(lambda: module.constant(1.0) + 1.0)()  # the first graph run's one-time MLIR notice
+        logging.getLogger("tensorflow").addFilter(_drop_unbuilt_metrics)
+
+
+def _drop_unbuilt_metrics(record: logging.LogRecord) -> bool:
+    return "compiled metrics have yet to be built" not in record.getMessage()
 
 
 def install() -> None:
