@@ -33,14 +33,17 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
-# TF.js and its WASM binaries, from the npm registry, copied into web/vendor/ (no CDN at run time).
+# The TF.js parts the page uses (core, layers, the wasm/webgl/cpu backends) and the WASM binaries, from the
+# npm registry, copied into web/vendor/ (no CDN at run time).
+TFJS := web/node_modules/@tensorflow
 web-vendor: web/vendor/.installed
 web/vendor/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --silent --no-audit --no-fund
-	@mkdir -p web/vendor
-	cp web/node_modules/@tensorflow/tfjs/dist/tf.min.js web/vendor/
-	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js web/vendor/
-	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm web/vendor/
+	@rm -rf web/vendor && mkdir -p web/vendor
+	cp $(TFJS)/tfjs-core/dist/tf-core.es2017.min.js $(TFJS)/tfjs-layers/dist/tf-layers.es2017.min.js web/vendor/
+	cp $(TFJS)/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js $(TFJS)/tfjs-backend-wasm/dist/*.wasm web/vendor/
+	cp $(TFJS)/tfjs-backend-webgl/dist/tf-backend-webgl.es2017.min.js web/vendor/
+	cp $(TFJS)/tfjs-backend-cpu/dist/tf-backend-cpu.es2017.min.js web/vendor/
 	@touch $@
 
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"

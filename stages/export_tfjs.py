@@ -25,9 +25,7 @@ from kakite.writers.model_dir import Stylist
 
 CNN, VAE, WEB = Path("data/models/cnn"), Path("data/models/vae"), Path("web/model")
 RUNTIME = Path("data/models/runtime")
-# Largest |Keras - LiteRT| / max(1, |Keras|) (litert.max_difference): 1e-4 on the probabilities `kakite predict`
-# prints; 1e-3 on latents and pixels, which only float32 summation order separates (XNNPACK or not).
-RUNTIME_TOLERANCE = {"CNN": 1e-4, "encoder": 1e-3, "decoder": 1e-2}
+RUNTIME_TOLERANCE = 1e-4  # largest |Keras - LiteRT| / max(1, |Keras|) (litert.max_difference)
 
 
 def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
@@ -55,9 +53,9 @@ def _export_checked(model, directory: Path, requested: str, max_drop: float, sco
 
 def _runtime_checked(name: str, model, flatbuffer: bytes, lite, inputs: list[np.ndarray]) -> dict:
     difference = litert.max_difference(model, lite, inputs)
-    if difference > RUNTIME_TOLERANCE[name]:
+    if difference > RUNTIME_TOLERANCE:
         raise KakiteError(f"{RUNTIME}: the LiteRT {name} differs from Keras by {difference:.2g} "
-                          f"(tolerance {RUNTIME_TOLERANCE[name]:g})")
+                          f"(tolerance {RUNTIME_TOLERANCE:g})")
     return {"bytes": len(flatbuffer), "max_difference": float(f"{difference:.3g}")}
 
 

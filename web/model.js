@@ -1,60 +1,68 @@
 // Model code: TF.js backend, loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
-// TF.js is the vendored UMD bundle (index.html loads vendor/tf.min.js), so it is the global `tf`.
+// TF.js is the vendored UMD core and layers (index.html) plus the backends loaded here, the global `tf`.
 
 import { checkSpec, compositeOverWhite, toModelInput } from './preprocess.js';
 
 const tf = () => globalThis.tf;
 
-export const BACKENDS = ['webgl', 'wasm', 'cpu'];
+export const BACKENDS = ['wasm', 'webgl', 'cpu'];
+const TIMED_RUNS = 5; // warm predictions per backend; the median decides
 
 /**
- * Start the first backend that works, in the order given (default: WebGL, then WASM, then plain JS).
- * The WASM binaries come from wasmDir (our own ./vendor/), never from a CDN.
+ * Make `name` the active backend: loadScript(name) brings in its code, the WASM binaries come from
+ * wasmDir (our own ./vendor/), never from a CDN. Resolves to false when it cannot start here.
  */
-export async function startBackend(wasmDir, order = BACKENDS) {
-  if (tf().wasm) tf().wasm.setWasmPaths(wasmDir);
-  for (const name of order) {
-    try {
-      if (await tf().setBackend(name)) {
-        await tf().ready();
-        return name;
-      }
-    } catch {
-      // not registered or failed to start: try the next one
-    }
+export async function startBackend(name, wasmDir, loadScript) {
+  try {
+    await loadScript(name);
+    if (name === 'wasm' && !tf().findBackend('wasm')) tf().wasm.setWasmPaths(wasmDir);
+    if (!(await tf().setBackend(name))) return false;
+    await tf().ready();
+    return true;
+  } catch {
+    return false; // not available in this browser, or failed to start
   }
-  throw new Error(`no TF.js backend could start (tried ${order.join(', ')})`);
 }
 
 /**
- * Load meta.json and the three models under baseUrl. onProgress gets the overall fraction in [0, 1].
- * Resolves to {recognizer, styleModel}, each the ready object or the Error that stopped it, so one
- * broken model leaves the other view working. A missing meta.json rejects: nothing can work then.
+ * Time warm predictions (timeOne() resolves to ms) on each candidate backend and keep the fastest:
+ * which one wins depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger
+ * models). Resolves to {backend, timings: {name: median ms}}.
  */
-export async function loadModels(baseUrl, onProgress) {
-  const meta = await fetchJSON(new URL('meta.json', baseUrl));
-  const names = ['cnn', 'vae_encoder', 'vae_decoder'];
-  const fractions = names.map(() => 0);
-  const progress = (i) => (fraction) => {
-    fractions[i] = fraction;
-    onProgress(fractions.reduce((a, b) => a + b, 0) / names.length);
-  };
-  const loaded = await Promise.allSettled(
-    names.map((name, i) => loadLayers(new URL(`${name}/model.json`, baseUrl), progress(i))));
-  const [cnn, encoder, decoder] = loaded;
-  const build = (make, ...parts) => {
-    const failed = parts.find((part) => part.status === 'rejected');
-    if (failed) return failed.reason;
+export async function chooseBackend(candidates, wasmDir, loadScript, timeOne) {
+  const timings = {};
+  for (const name of candidates) {
+    if (!(await startBackend(name, wasmDir, loadScript))) continue;
     try {
-      return make(...parts.map((part) => part.value));
-    } catch (err) {
-      return err;
+      await timeOne(); // the first run compiles kernels and moves the weights to this backend
+      const runs = [];
+      for (let i = 0; i < TIMED_RUNS; i++) runs.push(await timeOne());
+      timings[name] = runs.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)];
+    } catch {
+      // started but cannot run the model: not a candidate
     }
-  };
-  return {
-    recognizer: build((model) => new Recognizer(model, meta), cnn),
-    styleModel: build((enc, dec) => new StyleModel(enc, dec, meta), encoder, decoder),
-  };
+  }
+  const ranked = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
+  if (!ranked.length) throw new Error(`no TF.js backend could run the model (tried ${candidates.join(', ')})`);
+  if (tf().getBackend() !== ranked[0]) await tf().setBackend(ranked[0]);
+  return { backend: ranked[0], timings };
+}
+
+/** meta.json under baseUrl; rejects when missing or broken (nothing can work then). */
+export function loadMeta(baseUrl) {
+  return fetchJSON(new URL('meta.json', baseUrl));
+}
+
+/** The hiragana recognizer under baseUrl; onProgress gets the fraction loaded in [0, 1]. */
+export async function loadRecognizer(baseUrl, meta, onProgress) {
+  return new Recognizer(await loadLayers(new URL('cnn/model.json', baseUrl), onProgress), meta);
+}
+
+/** The style VAE (encoder and decoder) under baseUrl: loaded only when the explorer is first opened. */
+export async function loadStyleModel(baseUrl, meta) {
+  const [encoder, decoder] = await Promise.all(['vae_encoder', 'vae_decoder'].map(
+    (name) => loadLayers(new URL(`${name}/model.json`, baseUrl), () => {})));
+  return new StyleModel(encoder, decoder, meta);
 }
 
 async function fetchJSON(url) {
@@ -116,6 +124,13 @@ export class Recognizer {
     if (!Array.isArray(this.labels) || this.labels.length !== classes) {
       throw new Error(`meta.json labels: ${this.labels && this.labels.length} labels for ${classes} model outputs`);
     }
+  }
+
+  /** Milliseconds of one prediction on a blank input, read back (what a user waits for). */
+  async timeOne() {
+    const start = performance.now();
+    await readOutputs(() => this.model.predict(tf().zeros([1, this.size, this.size, 1])));
+    return performance.now() - start;
   }
 
   /** RGBA pixels -> {input, probs}; both null when preprocessing finds no character. */

@@ -8,9 +8,11 @@ KakiteError here rather than a traceback from json, h5py or LiteRT.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from kakite.core import preprocess
+from kakite.core.atomic import atomic_path
 from kakite.core.errors import KakiteError
 
 
@@ -46,6 +48,14 @@ def require_files(directory: Path, names: tuple[str, ...], kind: str) -> list[Pa
     if missing:
         raise KakiteError(f"{directory}: not a {kind} ({', '.join(missing)} missing)")
     return paths
+
+
+def save_keras(model, path: Path) -> None:
+    """A tf_keras model as one .h5 file, written atomically. HDF5 on purpose: no pickle, and TF.js's
+    converter reads it, so Keras's "legacy format" advice is silenced here."""
+    with atomic_path(path, suffix=".h5") as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "You are saving your model as an HDF5 file", UserWarning)
+        model.save(tmp)
 
 
 def load_keras(path: Path):

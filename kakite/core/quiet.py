@@ -6,7 +6,8 @@ logging can filter them, and LiteRT announces its XNNPACK delegate the same way.
 points descriptor 2 at /dev/null for the span of such a call only; an exception raised inside still
 reaches the user, since Python prints it after the descriptor is restored. `install` makes the first
 `import tensorflow` anywhere (kakite, tf_keras, tensorflowjs) go through it, and drops the one Python
-warning every model load repeats ("compiled metrics have yet to be built": nothing is trained then).
+warnings every model load or predict repeats (unbuilt metrics: nothing is trained then; "retracing":
+each model gets its own predict graph, as it must).
 TF_CPP_MIN_LOG_LEVEL defaults to 1 (INFO hidden, warnings and errors shown); set to 0, everything shows.
 """
 
@@ -62,11 +63,14 @@ class _QuietLoader(importlib.abc.Loader):
             self.inner.exec_module(module)
             module.config.list_physical_devices()  # the failed cuInit of a machine without a GPU is logged here
             module.function(lambda: module.constant(1.0) + 1.0)()  # the first graph run's one-time MLIR notice
-        logging.getLogger("tensorflow").addFilter(_drop_unbuilt_metrics)
+        logging.getLogger("tensorflow").addFilter(_drop_repeated_notices)
 
 
-def _drop_unbuilt_metrics(record: logging.LogRecord) -> bool:
-    return "compiled metrics have yet to be built" not in record.getMessage()
+REPEATED_NOTICES = ("compiled metrics have yet to be built", "triggered tf.function retracing")
+
+
+def _drop_repeated_notices(record: logging.LogRecord) -> bool:
+    return not any(notice in record.getMessage() for notice in REPEATED_NOTICES)
 
 
 def install() -> None:

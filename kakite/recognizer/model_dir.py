@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from kakite.core import model_files, preprocess
-from kakite.core.atomic import atomic_path, write_bytes, write_json
+from kakite.core.atomic import write_bytes, write_json
 from kakite.core.errors import ImageError
 from kakite.core.runtime import LiteModel
 
@@ -53,8 +53,7 @@ class Recognizer:
         return cls(model, labels, spec, meta["recipe"])
 
     def save(self, directory: Path, recipe: str) -> None:
-        with atomic_path(Path(directory) / MODEL_FILE, suffix=".h5") as tmp:
-            self.model.save(tmp)
+        model_files.save_keras(self.model, Path(directory) / MODEL_FILE)
         self._write_meta(directory, recipe)
 
     def save_runtime(self, directory: Path, flatbuffer: bytes) -> None:

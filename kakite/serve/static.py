@@ -6,7 +6,9 @@ Why these headers:
   (still correct, only slower), which is what any static host without the headers gets.
 - CORP `same-origin`: every file may be embedded by this origin only, as COEP requires.
 - CSP: scripts, styles, models and WASM from this origin only; 'wasm-unsafe-eval' lets WebAssembly
-  compile (and nothing else be eval'd); blob: workers are how the threaded WASM backend starts.
+  compile (and nothing else be eval'd). The threaded WASM backend starts its workers from blob: URLs
+  that import its own code again as a blob: script, so blob: is allowed for workers and scripts (only
+  this origin's scripts can make such a URL).
 - `nosniff`: a file is what its Content-Type says, and every type the page uses is set explicitly.
 - No directory listings: a folder without index.html is a 404, not an inventory.
 The server binds to 127.0.0.1 unless told otherwise. `mounts` maps URL prefixes to folders (the test
@@ -26,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 import kakite
 
 WEB = Path(kakite.__file__).resolve().parent.parent / "web"
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; "
        "connect-src 'self' blob: data:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 HEADERS = {

@@ -58,8 +58,7 @@ class Stylist:
         """Write both models and meta.json (labels, spec and `facts`: latent sizes, content means...)."""
         directory = Path(directory)
         for name, model in ((ENCODER_FILE, encoder), (DECODER_FILE, decoder)):
-            with atomic_path(directory / name, suffix=".h5") as tmp:
-                model.save(tmp)
+            model_files.save_keras(model, directory / name)
         spec = preprocess.DIGITS
         meta = {"labels": list(labels), **facts, "spec": asdict(spec), "preprocess": preprocess.spec_constants(spec)}
         write_json(directory / META_FILE, meta)
