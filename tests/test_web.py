@@ -274,6 +274,11 @@ def test_default_page_times_each_backend_and_keeps_the_fastest(browser, site):
         draw_strokes(page, "#pad", HIRAGANA_A)
         assert len(page.evaluate("window.kakite.predictCanvas()")["top"]) == 5
         assert tab.page_errors == [] and tab.console_errors == []
+        tab.requests.clear()
+        page.reload()  # the next visit remembers the choice and loads only that backend
+        assert page.evaluate("window.kakite.ready") == status
+        scripts = [url for url in tab.requests if "/vendor/tf-backend-" in url]
+        assert scripts == [f"{site.url}/vendor/tf-backend-{status['backend']}.es2017.min.js"]
 
 
 def test_style_models_load_only_when_the_explorer_opens(tab, site):

@@ -3,8 +3,8 @@
 //
 // Test hook, window.kakite (for tests and the console; the page itself never reads it):
 //   ready            Promise<{backend, timings, error}>: settles once the recognizer is loaded and the
-//                    backend chosen; never rejects (timings: {backend: median ms} of those measured,
-//                    empty when ?backend= forced one; error: the message shown on the page, or null).
+//                    backend chosen; never rejects (timings: {backend: median ms} as measured on this
+//                    or an earlier visit, empty when ?backend= forced one; error: the page's message or null).
 //   lastResult       the recognizer's latest result: {probs: number[] | null, top: [{label, p}],
 //                    input: number[] | null} (null probs/input = "no character").
 //   lastStyle        the explorer's latest style: {zStyle: number[], digit: number | null}.
@@ -244,6 +244,20 @@ function showBackend({ backend, timings }) {
 
 let meta = null; // meta.json, once boot has read it
 
+/**
+ * The backend measured fastest on an earlier visit with this browser, if any: measuring costs a second
+ * or more (WebGL compiles its shaders), so it is done once and remembered; ?backend=auto measures again.
+ */
+const BACKEND_KEY = 'kakite.backend';
+function rememberedBackend() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(BACKEND_KEY));
+    return saved && saved.agent === navigator.userAgent && BACKENDS.includes(saved.backend) ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
 async function boot() {
   i18n.setLanguage(i18n.initialLanguage());
   i18n.onChange(() => status.render());
@@ -264,7 +278,8 @@ async function boot() {
   if (!globalThis.tf || !globalThis.tf.loadLayersModel) throw new Error('vendor/tf-core and tf-layers did not load');
   status.set('loading', { percent: 0 });
   const requested = new URLSearchParams(location.search).get('backend');
-  const candidates = BACKENDS.includes(requested) ? [requested] : BACKENDS;
+  const remembered = requested === 'auto' ? null : rememberedBackend();
+  const candidates = BACKENDS.includes(requested) ? [requested] : remembered ? [remembered.backend] : BACKENDS;
   let first = null;
   for (const name of candidates) {
     if (await startBackend(name, WASM_DIR, loadBackendScript)) {
@@ -282,9 +297,13 @@ async function boot() {
     if (location.hash === '#explorer') openExplorer();
     return { backend: first, timings: {}, error: recognizer.message };
   }
-  const chosen = candidates.length > 1
-    ? await chooseBackend(candidates, WASM_DIR, loadBackendScript, () => recognizer.timeOne())
-    : { backend: first, timings: {} };
+  let chosen = { backend: first, timings: {} };
+  if (candidates.length > 1) {
+    chosen = await chooseBackend(candidates, WASM_DIR, loadBackendScript, () => recognizer.timeOne());
+    localStorage.setItem(BACKEND_KEY, JSON.stringify({ ...chosen, agent: navigator.userAgent }));
+  } else if (remembered && first === remembered.backend) {
+    chosen = { backend: first, timings: remembered.timings };
+  }
   showBackend(chosen);
   views.recognizer = new RecognizerView(pads.recognizer, recognizer, runError);
   await views.recognizer.live.now();
