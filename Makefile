@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont fonts-noto-cjk \
-	fonts-takao fonts-vlgothic fonts-yozvox-yozfont fonts-yozvox-yozfont-antique fonts-yozvox-yozfont-cute \
+	fonts-takao fonts-vlgothic time fonts-yozvox-yozfont fonts-yozvox-yozfont-antique fonts-yozvox-yozfont-cute \
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu zinnia-utils tegaki-zinnia-japanese
 PORT ?= 8000
 
@@ -12,7 +12,7 @@ PORT ?= 8000
 
 setup: system venv web-vendor
 
-# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia for the benchmark.
+# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia and GNU time for the benchmark.
 system: .make/system
 .make/system: Makefile
 	@mkdir -p .make

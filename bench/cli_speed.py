@@ -1,13 +1,15 @@
 """`kakite predict` as a user runs it: a fresh process each time, start-up included.
 
-- cold: one image per process, wall time and peak resident memory (the process's own, from wait4),
-  median of COLD_RUNS, next to Zinnia's CLI scoring the same character (its strokes) the same way;
+- cold: one image per process, wall time and peak resident memory, median of COLD_RUNS, next to
+  Zinnia's CLI scoring the same character (its strokes) the same way. Peak memory comes from GNU time
+  (Debian `time`), whose own few MiB are all a child inherits: Linux keeps a process's peak across
+  fork and exec, so a child forked straight from this Python (with TensorFlow loaded, if it is) would
+  report this process's size instead of its own;
 - throughput: one process over a folder of THROUGHPUT_FILES PNG files, images per second.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -26,16 +28,21 @@ THROUGHPUT_FILES = 2000
 THROUGHPUT_RUNS = 3
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def process_cost(argv: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, peak RSS in MiB) of one run of argv, which must succeed."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise KakiteError(f"{' '.join(argv[:6])}... exited {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+    if not GNU_TIME.is_file():
+        raise KakiteError(f"{GNU_TIME} missing: apt-get install time (or `make system`)")
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        start = time.perf_counter()
+        done = subprocess.run([str(GNU_TIME), "-f", "%M", "-o", report.name, *argv], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+        if done.returncode:
+            raise KakiteError(f"{' '.join(argv[:6])}... exited {done.returncode}")
+        return seconds, int(report.read().split()[-1]) / 1024  # %M: KiB
 
 
 def kakite_predict(model: Path, *paths: Path) -> list[str]:
