@@ -245,6 +245,20 @@ function showBackend({ backend, timings }) {
 let meta = null; // meta.json, once boot has read it
 
 /**
+ * True when WebGL is drawn by the CPU (SwiftShader, llvmpipe): it never beats WASM then, and measuring it
+ * costs ~370 KB of script and a second of shader compiling, so it is not a candidate (?backend=webgl
+ * still forces it).
+ */
+function softwareWebGL() {
+  const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
+  if (!gl) return true;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+}
+
+/**
  * The backend measured fastest on an earlier visit with this browser, if any: measuring costs a second
  * or more (WebGL compiles its shaders), so it is done once and remembered; ?backend=auto measures again.
  */
@@ -279,7 +293,8 @@ async function boot() {
   status.set('loading', { percent: 0 });
   const requested = new URLSearchParams(location.search).get('backend');
   const remembered = requested === 'auto' ? null : rememberedBackend();
-  const candidates = BACKENDS.includes(requested) ? [requested] : remembered ? [remembered.backend] : BACKENDS;
+  const candidates = BACKENDS.includes(requested) ? [requested]
+    : remembered ? [remembered.backend] : BACKENDS.filter((name) => name !== 'webgl' || !softwareWebGL());
   let first = null;
   for (const name of candidates) {
     if (await startBackend(name, WASM_DIR, loadBackendScript)) {
