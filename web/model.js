@@ -1,54 +1,9 @@
-// Model code: TF.js backend, loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
-// TF.js is the vendored UMD core and layers (index.html) plus the backends loaded here, the global `tf`.
+// Model code: loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
+// TF.js is the vendored UMD core and layers (index.html) plus what backend.js starts: the global `tf`.
 
 import { checkSpec, compositeOverWhite, toModelInput } from './preprocess.js';
 
 const tf = () => globalThis.tf;
-
-export const BACKENDS = ['wasm', 'webgl', 'cpu'];
-const TIMED_RUNS = 5; // warm predictions per backend; the median decides
-
-/**
- * Make `name` the active backend: loadScript(name) brings in its code, the WASM binaries come from
- * wasmDir (our own ./vendor/), never from a CDN. Resolves to false when it cannot start here.
- */
-export async function startBackend(name, wasmDir, loadScript) {
-  try {
-    await loadScript(name);
-    if (name === 'wasm' && !tf().findBackend('wasm')) tf().wasm.setWasmPaths(wasmDir);
-    if (!(await tf().setBackend(name))) return false;
-    await tf().ready();
-    return true;
-  } catch {
-    return false; // not available in this browser, or failed to start
-  }
-}
-
-/**
- * Time warm predictions (timeOne() resolves to ms) on each candidate backend and keep the fastest:
- * which one wins depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger
- * models). Resolves to {backend, timings: {name: median ms}}.
- */
-export async function chooseBackend(candidates, wasmDir, loadScript, timeOne) {
-  const timings = {};
-  for (const name of candidates) {
-    if (!(await startBackend(name, wasmDir, loadScript))) continue;
-    try {
-      await timeOne(); // the first run compiles kernels and moves the weights to this backend
-      const runs = [];
-      for (let i = 0; i < TIMED_RUNS; i++) runs.push(await timeOne());
-      timings[name] = runs.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)];
-    } catch {
-      // started but cannot run the model: not a candidate
-    }
-  }
-  const ranked = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
-  if (!ranked.length) throw new Error(`no TF.js backend could run the model (tried ${candidates.join(', ')})`);
-  if (tf().getBackend() !== ranked[0]) await tf().setBackend(ranked[0]);
-  await timeOne(); // brings the weights back to the winner, so the others can go
-  for (const name of ranked.slice(1)) tf().removeBackend(name); // a WebGL context left behind slows the rest
-  return { backend: ranked[0], timings };
-}
 
 /** meta.json under baseUrl; rejects when missing or broken (nothing can work then). */
 export function loadMeta(baseUrl) {

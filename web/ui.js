@@ -15,17 +15,12 @@
 //                    the style models, loaded when the explorer is first opened, are in).
 
 import * as i18n from './i18n.js';
-import {
-  BACKENDS, LiveInference, chooseBackend, loadMeta, loadRecognizer, loadStyleModel, startBackend, topK,
-} from './model.js';
+import { choose, startFirst } from './backend.js';
+import { LiveInference, loadMeta, loadRecognizer, loadStyleModel, topK } from './model.js';
 import { toRGBA } from './preprocess.js';
 import { StyleExplorer } from './explorer.js';
 
 const MODEL_BASE = new URL('./model/', import.meta.url);
-const WASM_DIR = new URL('./vendor/', import.meta.url).href;
-const BACKEND_SCRIPTS = {
-  wasm: 'tf-backend-wasm.es2017.min.js', webgl: 'tf-backend-webgl.es2017.min.js', cpu: 'tf-backend-cpu.es2017.min.js',
-};
 const DEBOUNCE_MS = 100;
 const TOP_K = 5;
 // Pen width as a fraction of the canvas side: the glyph fills most of the box, and training strokes
@@ -222,19 +217,6 @@ const pads = {
   explorer: new DrawingPad($('digit-pad'), PEN.digits, () => views.explorer && views.explorer.drawn()),
 };
 
-/** A backend's vendored script, added to the page once. */
-const backendScripts = {};
-function loadBackendScript(name) {
-  backendScripts[name] ??= new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = new URL(BACKEND_SCRIPTS[name], WASM_DIR).href;
-    script.onload = resolve;
-    script.onerror = () => reject(new Error(`${script.src} did not load`));
-    document.head.append(script);
-  });
-  return backendScripts[name];
-}
-
 function showBackend({ backend, timings }) {
   const measured = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
   if (!measured.length) return status.set('backendForced', { name: backend });
@@ -243,34 +225,6 @@ function showBackend({ backend, timings }) {
 }
 
 let meta = null; // meta.json, once boot has read it
-
-/**
- * True when WebGL is drawn by the CPU (SwiftShader, llvmpipe): it never beats WASM then, and measuring it
- * costs ~370 KB of script and a second of shader compiling, so it is not a candidate (?backend=webgl
- * still forces it).
- */
-function softwareWebGL() {
-  const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
-  if (!gl) return true;
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
-}
-
-/**
- * The backend measured fastest on an earlier visit with this browser, if any: measuring costs a second
- * or more (WebGL compiles its shaders), so it is done once and remembered; ?backend=auto measures again.
- */
-const BACKEND_KEY = 'kakite.backend';
-function rememberedBackend() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(BACKEND_KEY));
-    return saved && saved.agent === navigator.userAgent && BACKENDS.includes(saved.backend) ? saved : null;
-  } catch {
-    return null;
-  }
-}
 
 async function boot() {
   i18n.setLanguage(i18n.initialLanguage());
@@ -291,18 +245,7 @@ async function boot() {
 
   if (!globalThis.tf || !globalThis.tf.loadLayersModel) throw new Error('vendor/tf-core and tf-layers did not load');
   status.set('loading', { percent: 0 });
-  const requested = new URLSearchParams(location.search).get('backend');
-  const remembered = requested === 'auto' ? null : rememberedBackend();
-  const candidates = BACKENDS.includes(requested) ? [requested]
-    : remembered ? [remembered.backend] : BACKENDS.filter((name) => name !== 'webgl' || !softwareWebGL());
-  let first = null;
-  for (const name of candidates) {
-    if (await startBackend(name, WASM_DIR, loadBackendScript)) {
-      first = name;
-      break;
-    }
-  }
-  if (!first) throw new Error(`no TF.js backend could start (tried ${candidates.join(', ')})`);
+  const started = await startFirst(new URLSearchParams(location.search).get('backend'));
   meta = await loadMeta(MODEL_BASE);
   const recognizer = await loadRecognizer(
     MODEL_BASE, meta, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) })).catch((err) => err);
@@ -310,15 +253,9 @@ async function boot() {
     viewError('recognizer-error', recognizer.message);
     status.set('loadError', { message: recognizer.message }, true);
     if (location.hash === '#explorer') openExplorer();
-    return { backend: first, timings: {}, error: recognizer.message };
+    return { backend: started.first, timings: {}, error: recognizer.message };
   }
-  let chosen = { backend: first, timings: {} };
-  if (candidates.length > 1) {
-    chosen = await chooseBackend(candidates, WASM_DIR, loadBackendScript, () => recognizer.timeOne());
-    localStorage.setItem(BACKEND_KEY, JSON.stringify({ ...chosen, agent: navigator.userAgent }));
-  } else if (remembered && first === remembered.backend) {
-    chosen = { backend: first, timings: remembered.timings };
-  }
+  const chosen = await choose(started, () => recognizer.timeOne());
   showBackend(chosen);
   views.recognizer = new RecognizerView(pads.recognizer, recognizer, runError);
   await views.recognizer.live.now();
