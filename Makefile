@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fonts-ipaexfont fonts-noto-cjk \
-	fonts-takao fonts-vlgothic fonts-yozvox-yozfont fonts-yozvox-yozfont-antique fonts-yozvox-yozfont-cute \
+	fonts-takao fonts-vlgothic time fonts-yozvox-yozfont fonts-yozvox-yozfont-antique fonts-yozvox-yozfont-cute \
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu zinnia-utils tegaki-zinnia-japanese
 PORT ?= 8000
 
@@ -12,9 +12,9 @@ PORT ?= 8000
 
 setup: system venv web-vendor
 
-# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia for the benchmark,
-# and node/npm (for TF.js) unless a node with npm is already installed. Without root or passwordless sudo,
-# set-up goes on only if every one of them is already installed; otherwise it names the missing ones and stops.
+# Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia and GNU time for the
+# benchmark, and node/npm (for TF.js) unless a node with npm is already installed. Without root or passwordless
+# sudo, set-up goes on only if every one of them is already installed; otherwise it names the missing ones and stops.
 system: .make/system
 .make/system: Makefile
 	@mkdir -p .make
@@ -37,14 +37,17 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
-# TF.js and its WASM binaries, from the npm registry, copied into web/vendor/ (no CDN at run time).
+# The TF.js parts the page uses (core, layers, the wasm/webgl/cpu backends) and the WASM binaries, from the
+# npm registry, copied into web/vendor/ (no CDN at run time).
+TFJS := web/node_modules/@tensorflow
 web-vendor: web/vendor/.installed
 web/vendor/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --silent --no-audit --no-fund
-	@mkdir -p web/vendor
-	cp web/node_modules/@tensorflow/tfjs/dist/tf.min.js web/vendor/
-	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js web/vendor/
-	cp web/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm web/vendor/
+	@rm -rf web/vendor && mkdir -p web/vendor
+	cp $(TFJS)/tfjs-core/dist/tf-core.es2017.min.js $(TFJS)/tfjs-layers/dist/tf-layers.es2017.min.js web/vendor/
+	cp $(TFJS)/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js $(TFJS)/tfjs-backend-wasm/dist/*.wasm web/vendor/
+	cp $(TFJS)/tfjs-backend-webgl/dist/tf-backend-webgl.es2017.min.js web/vendor/
+	cp $(TFJS)/tfjs-backend-cpu/dist/tf-backend-cpu.es2017.min.js web/vendor/
 	@touch $@
 
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
@@ -84,9 +87,9 @@ report: venv
 lint: venv
 	$(BIN)/ruff check kakite stages tests bench
 
+# Cross-origin isolated (WASM threads), CSP self-only, no listings, on 127.0.0.1 (kakite/serve/static.py).
 serve: web-vendor
-	@echo "kakite demo: http://127.0.0.1:$(PORT)/"
-	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory web
+	$(BIN)/python -m kakite.serve.static --port $(PORT) --bind 127.0.0.1 --directory web
 
 clean-venv:
 	rm -rf $(VENV) .make

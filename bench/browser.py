@@ -5,24 +5,24 @@
             draw_strokes(tab.page, "#pad", [[(40, 40), (200, 220)]])
             assert tab.foreign_requests(site.url) == []
 
-Why not tests/http_server.py: ES modules and WebAssembly need real Content-Type headers, and the
-page is served from two folders (the web/ sources and a model fixture mounted at /model/).
+Why not tests/http_server.py: ES modules and WebAssembly need real Content-Type headers, the page
+is served from two folders (the web/ sources and a model fixture mounted at /model/), and it should
+be tested under the headers `make serve` sends (kakite/serve/static.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
-from urllib.parse import unquote, urlsplit
 
 import numpy as np
+
+from kakite.serve.static import make_handler
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
@@ -44,40 +44,14 @@ class StaticSite:
 
 
 @contextlib.contextmanager
-def serve_static(mounts: dict[str, Path]) -> Iterator[StaticSite]:
-    """Serve folders on a free 127.0.0.1 port: URL prefix ("" = the root, "model" = /model/...) -> folder.
-
-    The longest matching prefix wins; "." and ".." segments are dropped, so nothing outside a
-    mounted folder is reachable.
-    """
-    table = sorted(((tuple(filter(None, prefix.split("/"))), Path(root)) for prefix, root in mounts.items()),
-                   key=lambda entry: -len(entry[0]))
+def serve_static(mounts: dict[str, Path], isolated: bool = True) -> Iterator[StaticSite]:
+    """Serve folders on a free 127.0.0.1 port with kakite.serve.static's handler (that of `make serve`):
+    URL prefix ("" = the root, "model" = /model/...) -> folder. isolated=False drops the security
+    headers, as a plain static host would."""
     site = StaticSite(url="")
-
-    class Handler(SimpleHTTPRequestHandler):
-        extensions_map: ClassVar[dict[str, str]] = {
-            **SimpleHTTPRequestHandler.extensions_map,
-            ".js": "text/javascript",
-            ".wasm": "application/wasm",
-            ".json": "application/json",
-        }
-
-        def translate_path(self, path: str) -> str:
-            url_path = unquote(urlsplit(path).path)
-            parts = tuple(p for p in url_path.split("/") if p not in ("", ".", ".."))
-            for prefix, root in table:
-                if parts[: len(prefix)] == prefix:
-                    target = str(root.joinpath(*parts[len(prefix) :]))
-                    return target + "/" if url_path.endswith("/") else target
-            return str(Path(tempfile.gettempdir()) / "kakite-no-such-mount")
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            site.served.append((self.path, int(code) if str(code).isdigit() else 0))
-
-        def log_message(self, *args) -> None:  # keep test output quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    handler = make_handler(mounts, lambda path, code: site.served.append((path, code)),
+                           None if isolated else {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     site.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()

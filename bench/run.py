@@ -4,7 +4,8 @@ Benchmarks measure; tests assert. Nothing here fails on a slow machine: it recor
 Parts (all by default; `--only` reruns some and keeps the others' last results):
 - accuracy: kakite, the seed recipe and Zinnia on the same test items (bench/accuracy.py);
 - speed: recognition latency against Zinnia, the browser page, training images/s against the seed
-  model (bench/speed.py);
+  model (bench/speed.py); `kakite predict` cold on one image against Zinnia's CLI, and its throughput
+  on a folder of 2,000 files (bench/cli_speed.py);
 - scaling: train_cnn and `kakite predict` at three data sizes, a DVC plot (bench/scaling.py);
 - repro: `dvc repro` fresh, no-op and after one param change, on a fresh copy (bench/repro_timings.py).
 Needs `dvc repro` first (the trained and exported models).
@@ -16,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import accuracy, repro_timings, scaling, speed
+from bench import accuracy, cli_speed, repro_timings, scaling, speed
 from kakite.core.atomic import load_npz, write_json
 from kakite.core.params import load_params
 
@@ -49,8 +50,11 @@ def main(argv: list[str] | None = None) -> None:
         results["browser"] = speed.browser(REPO, HIRAGANA_A)
         results["browser"]["zinnia_cli_over_browser_warm"] = round(
             results["recognition"]["ms_per_character"]["zinnia_cli_batch"]
-            / results["browser"]["warm_prediction_median_ms"], 2)
+            / max(results["browser"]["warm_prediction_median_ms"], 0.01), 2)
         results["training"] = speed.training(REPO)
+        runtime = REPO / "data/models/runtime/cnn"
+        results["cli"] = {"cold": cli_speed.cold(REPO, runtime, items["images"][0], items["trajectories"][0]),
+                          "throughput": cli_speed.throughput(REPO, runtime, items["images"])}
     if "scaling" in parts:
         results["scaling"] = scaling.scaling(REPO, args.runs)
     if "repro" in parts:

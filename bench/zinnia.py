@@ -57,15 +57,22 @@ class Zinnia:
             raise KakiteError(f"zinnia: needs the `zinnia` CLI and {self.model} "
                               "(apt-get install zinnia-utils tegaki-zinnia-japanese, or `make system`)")
 
+    def argv(self, characters_file: Path, nbest: int) -> list[str]:
+        """The CLI call ranking every character of a file written by `write`."""
+        return ["zinnia", "-m", str(self.model), "-n", str(nbest), str(characters_file)]
+
+    @staticmethod
+    def write(characters: Sequence[Sequence[np.ndarray]], path: Path) -> Path:
+        path.write_text("\n".join(sexpr(c) for c in characters) + "\n", encoding="utf-8")
+        return path
+
     def run(self, characters: Sequence[Sequence[np.ndarray]], nbest: int) -> tuple[list[list[str]], float]:
         """Rank every character with one CLI call; returns the n-best labels and the call's wall time."""
         self.check()
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "characters.s"
-            path.write_text("\n".join(sexpr(c) for c in characters) + "\n", encoding="utf-8")
+            path = self.write(characters, Path(tmp) / "characters.s")
             start = time.perf_counter()
-            proc = subprocess.run(["zinnia", "-m", str(self.model), "-n", str(nbest), str(path)],
-                                  capture_output=True, text=True)
+            proc = subprocess.run(self.argv(path, nbest), capture_output=True, text=True)
             seconds = time.perf_counter() - start
         if proc.returncode:
             raise KakiteError(f"zinnia exited {proc.returncode}: {proc.stderr.strip()[:200]}")

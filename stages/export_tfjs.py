@@ -1,8 +1,11 @@
-"""export_tfjs: the CNN and the VAE's encoder and decoder as TF.js models under web/model/, plus meta.json.
+"""export_tfjs: the CNN and the VAE's encoder and decoder as TF.js models for the page, and as LiteRT
+models for the CLI (which then never imports TensorFlow).
 
 Quantisation (params export_tfjs.quantize) is kept only if the exported model's accuracy on the test
 split drops by at most export_tfjs.max_accuracy_drop; otherwise the next less lossy option is tried.
-Outputs: web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json and metrics/export.json.
+The LiteRT copies are float32 and must reproduce the Keras outputs within RUNTIME_TOLERANCE on test
+inputs, or the stage fails. Outputs: web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json,
+data/models/runtime/{cnn,vae}/ and metrics/export.json.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import numpy as np
 
 from kakite.core import entry, metrics, preprocess
 from kakite.core.atomic import load_npz, write_json
+from kakite.core.errors import KakiteError
 from kakite.core.params import load_params
-from kakite.export import tfjs
+from kakite.export import litert, tfjs
 from kakite.recognizer.model_dir import Recognizer
 from kakite.writers import disentangle
 from kakite.writers.model_dir import Stylist
 
 CNN, VAE, WEB = Path("data/models/cnn"), Path("data/models/vae"), Path("web/model")
+RUNTIME = Path("data/models/runtime")
+RUNTIME_TOLERANCE = 1e-4  # largest |Keras - LiteRT| / max(1, |Keras|) (litert.max_difference)
 
 
 def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
@@ -43,6 +49,27 @@ def _export_checked(model, directory: Path, requested: str, max_drop: float, sco
             return {"quantize": quantize, "bytes": size, "score_float32": reference, "score_exported": exported,
                     "score_drop": metrics.r(reference - exported)}
     raise AssertionError("unreachable: 'none' always returns")
+
+
+def _runtime_checked(name: str, model, flatbuffer: bytes, lite, inputs: list[np.ndarray]) -> dict:
+    difference = litert.max_difference(model, lite, inputs)
+    if difference > RUNTIME_TOLERANCE:
+        raise KakiteError(f"{RUNTIME}: the LiteRT {name} differs from Keras by {difference:.2g} "
+                          f"(tolerance {RUNTIME_TOLERANCE:g})")
+    return {"bytes": len(flatbuffer), "max_difference": float(f"{difference:.3g}")}
+
+
+def _export_runtime(recognizer: Recognizer, stylist: Stylist, x_h: np.ndarray, x_d: np.ndarray,
+                    z: list[np.ndarray]) -> dict:
+    """LiteRT copies of the three models, each checked against Keras on test inputs."""
+    cnn = litert.to_flatbuffer(recognizer.model)
+    recognizer.save_runtime(RUNTIME / "cnn", cnn)
+    encoder, decoder = litert.to_flatbuffer(stylist.encoder), litert.to_flatbuffer(stylist.decoder)
+    stylist.save_runtime(RUNTIME / "vae", encoder, decoder)
+    lite_cnn, lite_vae = Recognizer.load(RUNTIME / "cnn", runtime=True), Stylist.load(RUNTIME / "vae", runtime=True)
+    return {"cnn": _runtime_checked("CNN", recognizer.model, cnn, lite_cnn.model, [x_h[:1024]]),
+            "vae_encoder": _runtime_checked("encoder", stylist.encoder, encoder, lite_vae.encoder, [x_d[:1024]]),
+            "vae_decoder": _runtime_checked("decoder", stylist.decoder, decoder, lite_vae.decoder, z)}
 
 
 def main() -> None:
@@ -69,6 +96,7 @@ def main() -> None:
         "preprocess": {"hiragana": preprocess.spec_constants(recognizer.spec), "digits": vae_meta["preprocess"]},
         "vae": {k: vae_meta[k] for k in ("labels", "z_content", "z_style", "content_means", "style_range")},
     })
+    report["runtime"] = _export_runtime(recognizer, stylist, x_h, x_d, z)
     write_json("metrics/export.json", report)
     print(f"export_tfjs: CNN {report['cnn']['quantize']} {report['cnn']['bytes']} bytes, "
           f"accuracy drop {report['cnn']['score_drop']}")

@@ -4,6 +4,9 @@
 - ``seed_cnn_dir``: the same for recipe "seed" (spec None: raw pixels / 255);
 - ``vae_dir``: what stages/train_vae.py writes (encoder.h5, decoder.h5, meta.json with content_means).
 
+Each also holds the LiteRT runtime files export_tfjs writes (model.tflite; encoder.tflite and
+decoder.tflite), so one folder loads both ways: Keras (runtime=False) and LiteRT, which the CLI uses.
+
 Nothing is trained: weights are random but seeded (web_model_fixture's spread, so the softmax is
 peaked and probabilities differ between images), which is all the CLI's plumbing needs.
 """
@@ -16,6 +19,7 @@ import numpy as np
 
 from kakite.core import preprocess
 from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.export import litert
 from kakite.writers import disentangle
 from kakite.writers.model_dir import Stylist
 from tests.image_fixtures import glyph
@@ -46,9 +50,11 @@ def vae_dir(directory: Path, seed: int = 2) -> Path:
     for part in (model.encoder, model.decoder):
         randomise(part, rng)
     x = disentangle.digit_inputs(digit_images())
-    Stylist.save(directory, model.encoder, model.decoder, DIGITS,
-                 {"variant": "kakite", "z_content": Z_CONTENT, "z_style": Z_STYLE,
-                  **disentangle.latent_summary(model, x, np.arange(len(DIGITS)))})
+    meta = Stylist.save(directory, model.encoder, model.decoder, DIGITS,
+                        {"variant": "kakite", "z_content": Z_CONTENT, "z_style": Z_STYLE,
+                         **disentangle.latent_summary(model, x, np.arange(len(DIGITS)))})
+    stylist = Stylist(model.encoder, model.decoder, spec, np.asarray(meta["content_means"]), meta)
+    stylist.save_runtime(directory, litert.to_flatbuffer(model.encoder), litert.to_flatbuffer(model.decoder))
     return Path(directory)
 
 
@@ -64,5 +70,7 @@ def _save_cnn(directory: Path, spec: preprocess.Spec | None, recipe: str, seed: 
 
     model = build_kakite_cnn(len(HIRAGANA73), preprocess.HIRAGANA.size, CNN_FILTERS, CNN_DENSE, 0.0)
     randomise(model, np.random.default_rng(seed))
-    Recognizer(model, HIRAGANA73, spec).save(Path(directory), recipe)
+    recognizer = Recognizer(model, HIRAGANA73, spec, recipe)
+    recognizer.save(Path(directory), recipe)
+    recognizer.save_runtime(Path(directory), litert.to_flatbuffer(model))
     return Path(directory)

@@ -94,3 +94,73 @@ def test_a_test_image_the_params_no_longer_draw_is_refused(one_writer_test_split
     changed["images"][5, 20:28, 20:28] = 0
     with pytest.raises(KakiteError, match=f"{test['files'][5]}: params.yaml's fetch block no longer draws"):
         regenerate_trajectories(changed, cfg)
+
+
+# --- speed: the CLI as a fresh process, the page per backend (fixture models) ---------------------------
+
+
+def test_cli_cold_and_throughput_measure_kakite_and_zinnia(tmp_path):
+    from bench import cli_speed
+    from tests import cli_models
+    from tests.conftest import REPO
+    from tests.image_fixtures import glyph
+
+    model = cli_models.cnn_dir(tmp_path / "cnn")
+    character = [np.array([[0.2, 0.3], [0.8, 0.3]]), np.array([[0.5, 0.1], [0.5, 0.9]])]
+
+    cold = cli_speed.cold(REPO, model, glyph(), character, runs=1)
+    speed = cli_speed.throughput(REPO, model, np.stack([glyph()] * 3), n=12, runs=1)
+
+    for system in ("kakite_predict", "zinnia_cli"):
+        assert cold[system]["wall_ms"] > 0 and cold[system]["peak_rss_mib"] > 1
+    assert speed["files"] == 12 and speed["images_per_s"] > 0
+
+
+def test_a_failing_command_is_an_error_not_a_number(tmp_path):
+    from bench import cli_speed
+
+    with pytest.raises(KakiteError, match="exited 1"):
+        cli_speed.process_cost(["false"], tmp_path)
+
+
+@pytest.mark.browser
+def test_browser_speed_reports_each_backend_the_choice_and_the_bytes(tmp_path):
+    import shutil
+
+    from bench import speed
+    from bench.browser import HIRAGANA_A
+    from tests.conftest import REPO
+    from tests.web_model_fixture import build
+
+    if not (REPO / "web" / "vendor" / "tf-core.es2017.min.js").exists():
+        pytest.skip("web/vendor/ has no TF.js: run `make web-vendor`")
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "web", repo / "web", ignore=shutil.ignore_patterns("node_modules", "model", "screenshots"))
+    shutil.copytree(build(tmp_path / "fixture").model_dir, repo / "web" / "model")
+
+    result = speed.browser(repo, HIRAGANA_A)
+
+    first, again = result["first_visit"], result["next_visit"]
+    assert {"wasm", "cpu"} <= set(result["warm_median_ms_by_backend"])
+    assert first["backend"] == min(first["timings_ms"], key=first["timings_ms"].get) == again["backend"]
+    assert first["cross_origin_isolated"] is True
+    assert 0 < again["bytes"] < first["bytes"] < first["bytes_with_explorer"]  # one backend, then the VAE
+    assert first["load_to_first_prediction_ms"] > 0 and result["cnn_download_bytes"] > 0
+
+
+def test_readme_speed_rows_include_the_cli_and_the_page():
+    from kakite.report import readme
+
+    visit = {"backend": "wasm", "timings_ms": {"wasm": 2.0}, "load_to_first_prediction_ms": 300, "bytes": 900_000,
+             "bytes_with_explorer": 2_000_000}
+    page = readme._page_rows({"warm_median_ms_by_backend": {"wasm": 2.0, "cpu": 9.5}, "first_visit": visit,
+                              "next_visit": {**visit, "bytes": 700_000}})
+    cli = readme._cli_rows({"cold": {"runs": 7, "kakite_predict": {"wall_ms": 400.0, "peak_rss_mib": 90.0},
+                                     "zinnia_cli": {"wall_ms": 16.0, "peak_rss_mib": 29.0}},
+                            "throughput": {"files": 2000, "images_per_s": 2500}})
+
+    assert page[0] == ("in the browser, warm median per backend (forced with ?backend=)", "wasm 2.0 ms, cpu 9.5 ms",
+                       "", "")
+    assert any(row[1] == "0.90 MB / 0.70 MB" for row in page)
+    assert cli[0][1:] == ("400 ms / 90 MiB", "16 ms / 29 MiB (Zinnia CLI)", "0.04×")
+    assert cli[1][1] == "2,500 images/s"

@@ -31,7 +31,7 @@ WEB = REPO / "web"
 
 @pytest.fixture(scope="module", autouse=True)
 def vendored() -> None:
-    if not (WEB / "vendor" / "tf.min.js").exists():
+    if not (WEB / "vendor" / "tf-core.es2017.min.js").exists():
         pytest.skip("web/vendor/ has no TF.js: run `make web-vendor`")
 
 
@@ -151,8 +151,8 @@ def test_drawn_strokes_give_the_python_probabilities(browser, site, keras_models
         status = page.evaluate("window.kakite.ready")
         if status["error"] and backend == "webgl":
             pytest.skip(f"no WebGL in this Chromium: {status['error']}")
-        assert status == {"backend": backend, "error": None}
-        assert backend in page.locator("#status").inner_text()
+        assert status == {"backend": backend, "timings": {}, "error": None}  # forced: nothing measured
+        assert f"?backend={backend}" in page.locator("#status").inner_text()
         draw_strokes(page, "#pad", HIRAGANA_A)
         result = page.evaluate("window.kakite.predictCanvas()")
 
@@ -259,8 +259,59 @@ def test_page_requests_nothing_outside_its_origin(tab, site):
     page.click("#language")
     page.evaluate("window.kakite.idle()")
     assert f"{site.url}/model/cnn/model.json" in tab.requests  # the recorder sees the page's requests
-    assert f"{site.url}/vendor/tf.min.js" in tab.requests
+    assert f"{site.url}/vendor/tf-core.es2017.min.js" in tab.requests
     assert tab.foreign_requests(site.url) == []
+
+
+def test_default_page_times_each_backend_and_keeps_the_fastest(browser, site):
+    with open_tab(browser, site.url + "/") as tab:
+        page = tab.page
+        status = page.evaluate("window.kakite.ready")
+        timings = status["timings"]
+        assert status["error"] is None and {"wasm", "cpu"} <= set(timings), status
+        assert status["backend"] == min(timings, key=timings.get)
+        assert page.evaluate("tf.getBackend()") == status["backend"]
+        line = page.locator("#status").inner_text()
+        assert all(f"{name} " in line for name in timings) and status["backend"] in line
+        draw_strokes(page, "#pad", HIRAGANA_A)
+        assert len(page.evaluate("window.kakite.predictCanvas()")["top"]) == 5
+        assert tab.page_errors == [] and tab.console_errors == []
+        tab.requests.clear()
+        page.reload()  # the next visit remembers the choice and loads only that backend
+        assert page.evaluate("window.kakite.ready") == status
+        scripts = [url for url in tab.requests if "/vendor/tf-backend-" in url]
+        assert scripts == [f"{site.url}/vendor/tf-backend-{status['backend']}.es2017.min.js"]
+
+
+def test_style_models_load_only_when_the_explorer_opens(tab, site):
+    page = tab.page
+    vae = [f"{site.url}/model/{name}/model.json" for name in ("vae_encoder", "vae_decoder")]
+    draw_strokes(page, "#pad", HIRAGANA_A)
+    page.evaluate("window.kakite.idle()")
+    assert not set(vae) & set(tab.requests)
+    page.click("#tab-explorer")
+    page.evaluate("window.kakite.idle()")
+    assert set(vae) <= set(tab.requests)
+    assert page.evaluate("window.kakite.lastStyle.zStyle") is not None
+
+
+def test_served_cross_origin_isolated_with_wasm_threads(tab):
+    """kakite.serve.static's headers (those of `make serve`): SharedArrayBuffer, so WASM threads."""
+    page = tab.page
+    assert page.evaluate("crossOriginIsolated") is True
+    assert page.evaluate("tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')") is True
+    assert tab.page_errors == [] and tab.console_errors == []  # nothing broke the CSP
+
+
+def test_page_works_single_threaded_without_the_headers(browser, web_model):
+    with serve_static({"": WEB, "model": web_model.model_dir}, isolated=False) as site, \
+            open_tab(browser, site.url + "/?backend=wasm") as tab:
+        page = tab.page
+        assert page.evaluate("window.kakite.ready")["error"] is None
+        assert page.evaluate("crossOriginIsolated") is False
+        draw_strokes(page, "#pad", HIRAGANA_A)
+        assert len(page.evaluate("window.kakite.predictCanvas()")["top"]) == 5
+        assert tab.page_errors == []
 
 
 def test_missing_model_shows_an_error_and_no_crash(browser, tmp_path):

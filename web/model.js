@@ -1,60 +1,25 @@
-// Model code: TF.js backend, loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
-// TF.js is the vendored UMD bundle (index.html loads vendor/tf.min.js), so it is the global `tf`.
+// Model code: loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
+// TF.js is the vendored UMD core and layers (index.html) plus what backend.js starts: the global `tf`.
 
 import { checkSpec, compositeOverWhite, toModelInput } from './preprocess.js';
 
 const tf = () => globalThis.tf;
 
-export const BACKENDS = ['webgl', 'wasm', 'cpu'];
-
-/**
- * Start the first backend that works, in the order given (default: WebGL, then WASM, then plain JS).
- * The WASM binaries come from wasmDir (our own ./vendor/), never from a CDN.
- */
-export async function startBackend(wasmDir, order = BACKENDS) {
-  if (tf().wasm) tf().wasm.setWasmPaths(wasmDir);
-  for (const name of order) {
-    try {
-      if (await tf().setBackend(name)) {
-        await tf().ready();
-        return name;
-      }
-    } catch {
-      // not registered or failed to start: try the next one
-    }
-  }
-  throw new Error(`no TF.js backend could start (tried ${order.join(', ')})`);
+/** meta.json under baseUrl; rejects when missing or broken (nothing can work then). */
+export function loadMeta(baseUrl) {
+  return fetchJSON(new URL('meta.json', baseUrl));
 }
 
-/**
- * Load meta.json and the three models under baseUrl. onProgress gets the overall fraction in [0, 1].
- * Resolves to {recognizer, styleModel}, each the ready object or the Error that stopped it, so one
- * broken model leaves the other view working. A missing meta.json rejects: nothing can work then.
- */
-export async function loadModels(baseUrl, onProgress) {
-  const meta = await fetchJSON(new URL('meta.json', baseUrl));
-  const names = ['cnn', 'vae_encoder', 'vae_decoder'];
-  const fractions = names.map(() => 0);
-  const progress = (i) => (fraction) => {
-    fractions[i] = fraction;
-    onProgress(fractions.reduce((a, b) => a + b, 0) / names.length);
-  };
-  const loaded = await Promise.allSettled(
-    names.map((name, i) => loadLayers(new URL(`${name}/model.json`, baseUrl), progress(i))));
-  const [cnn, encoder, decoder] = loaded;
-  const build = (make, ...parts) => {
-    const failed = parts.find((part) => part.status === 'rejected');
-    if (failed) return failed.reason;
-    try {
-      return make(...parts.map((part) => part.value));
-    } catch (err) {
-      return err;
-    }
-  };
-  return {
-    recognizer: build((model) => new Recognizer(model, meta), cnn),
-    styleModel: build((enc, dec) => new StyleModel(enc, dec, meta), encoder, decoder),
-  };
+/** The hiragana recognizer under baseUrl; onProgress gets the fraction loaded in [0, 1]. */
+export async function loadRecognizer(baseUrl, meta, onProgress) {
+  return new Recognizer(await loadLayers(new URL('cnn/model.json', baseUrl), onProgress), meta);
+}
+
+/** The style VAE (encoder and decoder) under baseUrl: loaded only when the explorer is first opened. */
+export async function loadStyleModel(baseUrl, meta) {
+  const [encoder, decoder] = await Promise.all(['vae_encoder', 'vae_decoder'].map(
+    (name) => loadLayers(new URL(`${name}/model.json`, baseUrl), () => {})));
+  return new StyleModel(encoder, decoder, meta);
 }
 
 async function fetchJSON(url) {
@@ -116,6 +81,13 @@ export class Recognizer {
     if (!Array.isArray(this.labels) || this.labels.length !== classes) {
       throw new Error(`meta.json labels: ${this.labels && this.labels.length} labels for ${classes} model outputs`);
     }
+  }
+
+  /** Milliseconds of one prediction on a blank input, read back (what a user waits for). */
+  async timeOne() {
+    const start = performance.now();
+    await readOutputs(() => this.model.predict(tf().zeros([1, this.size, this.size, 1])));
+    return performance.now() - start;
   }
 
   /** RGBA pixels -> {input, probs}; both null when preprocessing finds no character. */

@@ -2,23 +2,25 @@
 // DOM code lives here (and in explorer.js); model.js and preprocess.js never touch the DOM.
 //
 // Test hook, window.kakite (for tests and the console; the page itself never reads it):
-//   ready            Promise<{backend, error}>: settles once loading ends; never rejects
-//                    (error is the message shown on the page, or null).
+//   ready            Promise<{backend, timings, error}>: settles once the recognizer is loaded and the
+//                    backend chosen; never rejects (timings: {backend: median ms} as measured on this
+//                    or an earlier visit, empty when ?backend= forced one; error: the page's message or null).
 //   lastResult       the recognizer's latest result: {probs: number[] | null, top: [{label, p}],
 //                    input: number[] | null} (null probs/input = "no character").
 //   lastStyle        the explorer's latest style: {zStyle: number[], digit: number | null}.
 //   predictCanvas()  Promise<lastResult>: run the recognizer on its canvas now, skipping the debounce.
 //   exportPNG(view)  data: URL (PNG) of a drawing canvas, 'recognizer' (default) or 'explorer',
 //                    transparent where nothing is drawn, exactly the pixels the page preprocesses.
-//   idle()           Promise: resolves when no inference is scheduled or running in either view.
+//   idle()           Promise: resolves when no inference is scheduled or running in either view (and
+//                    the style models, loaded when the explorer is first opened, are in).
 
 import * as i18n from './i18n.js';
-import { LiveInference, loadModels, startBackend, topK, BACKENDS } from './model.js';
+import { choose, startFirst } from './backend.js';
+import { LiveInference, loadMeta, loadRecognizer, loadStyleModel, topK } from './model.js';
 import { toRGBA } from './preprocess.js';
 import { StyleExplorer } from './explorer.js';
 
 const MODEL_BASE = new URL('./model/', import.meta.url);
-const WASM_DIR = new URL('./vendor/', import.meta.url).href;
 const DEBOUNCE_MS = 100;
 const TOP_K = 5;
 // Pen width as a fraction of the canvas side: the glyph fills most of the box, and training strokes
@@ -215,6 +217,15 @@ const pads = {
   explorer: new DrawingPad($('digit-pad'), PEN.digits, () => views.explorer && views.explorer.drawn()),
 };
 
+function showBackend({ backend, timings }) {
+  const measured = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
+  if (!measured.length) return status.set('backendForced', { name: backend });
+  const text = measured.map((name) => `${name} ${timings[name].toFixed(1)} ms`).join(', ');
+  return status.set('backend', { name: backend, timings: text });
+}
+
+let meta = null; // meta.json, once boot has read it
+
 async function boot() {
   i18n.setLanguage(i18n.initialLanguage());
   i18n.onChange(() => status.render());
@@ -223,6 +234,7 @@ async function boot() {
     tab.addEventListener('click', () => {
       showTab(tab.dataset.view);
       history.replaceState(null, '', `#${tab.dataset.view}`);
+      if (tab.dataset.view === 'explorer') openExplorer();
     });
   }
   showTab(location.hash === '#explorer' ? 'explorer' : 'recognizer');
@@ -231,32 +243,24 @@ async function boot() {
     $(`${name}-clear`).addEventListener('click', () => pad.clear());
   }
 
-  if (!globalThis.tf) throw new Error('vendor/tf.min.js did not load');
+  if (!globalThis.tf || !globalThis.tf.loadLayersModel) throw new Error('vendor/tf-core and tf-layers did not load');
   status.set('loading', { percent: 0 });
-  const requested = new URLSearchParams(location.search).get('backend');
-  const backend = await startBackend(WASM_DIR, BACKENDS.includes(requested) ? [requested] : BACKENDS);
-  const models = await loadModels(
-    MODEL_BASE, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) }));
-  status.set('backend', { name: backend });
-
-  const failures = [];
-  if (models.recognizer instanceof Error) {
-    viewError('recognizer-error', models.recognizer.message);
-    failures.push(models.recognizer.message);
-  } else {
-    views.recognizer = new RecognizerView(pads.recognizer, models.recognizer, runError);
-    await views.recognizer.live.now();
+  const started = await startFirst(new URLSearchParams(location.search).get('backend'));
+  meta = await loadMeta(MODEL_BASE);
+  const recognizer = await loadRecognizer(
+    MODEL_BASE, meta, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) })).catch((err) => err);
+  if (recognizer instanceof Error) {
+    viewError('recognizer-error', recognizer.message);
+    status.set('loadError', { message: recognizer.message }, true);
+    if (location.hash === '#explorer') openExplorer();
+    return { backend: started.first, timings: {}, error: recognizer.message };
   }
-  if (models.styleModel instanceof Error) {
-    viewError('explorer-error', models.styleModel.message);
-    failures.push(models.styleModel.message);
-  } else {
-    views.explorer = new StyleExplorer(pads.explorer, models.styleModel, runError);
-    await views.explorer.live.now();
-  }
-  const error = failures.length ? failures.join('; ') : null;
-  if (error) status.set('loadError', { message: error }, true);
-  return { backend, error };
+  const chosen = await choose(started, () => recognizer.timeOne());
+  showBackend(chosen);
+  views.recognizer = new RecognizerView(pads.recognizer, recognizer, runError);
+  await views.recognizer.live.now();
+  if (location.hash === '#explorer') openExplorer();
+  return { ...chosen, error: null };
 }
 
 const ready = boot().catch((err) => {
@@ -264,8 +268,27 @@ const ready = boot().catch((err) => {
   status.set('loadError', { message }, true);
   const hint = globalThis.tf ? 'loadHint' : 'vendorHint';
   for (const id of ['recognizer-error', 'explorer-error']) viewError(id, message, hint);
-  return { backend: null, error: message };
+  return { backend: null, timings: {}, error: message };
 });
+
+/** The style explorer's models, fetched the first time its tab is opened (most visits never do). */
+let explorerLoading = null;
+function openExplorer() {
+  explorerLoading ??= ready.then(async ({ backend }) => {
+    if (!meta || !backend) return; // boot failed: both views already show why
+    const before = status.state;
+    status.set('loadingStyle');
+    try {
+      views.explorer = new StyleExplorer(pads.explorer, await loadStyleModel(MODEL_BASE, meta), runError);
+      status.set(before.key, before.params, before.isError);
+      await views.explorer.live.now();
+    } catch (err) {
+      viewError('explorer-error', err.message);
+      status.set('loadError', { message: err.message }, true);
+    }
+  });
+  return explorerLoading;
+}
 
 window.kakite = {
   ready,
@@ -283,7 +306,9 @@ window.kakite = {
   exportPNG(view = 'recognizer') {
     return pads[view].canvas.toDataURL('image/png');
   },
-  idle() {
+  async idle() {
+    await ready;
+    if (explorerLoading) await explorerLoading;
     return Promise.all(Object.values(views).filter(Boolean).map((view) => view.live.idle()));
   },
 };

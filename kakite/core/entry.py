@@ -9,10 +9,16 @@ from collections.abc import Callable, Iterable
 from kakite.core.atomic import check_writable
 from kakite.core.errors import KakiteError
 
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
 
 def run(main: Callable[[], int | None], prog: str, writes: Iterable[str | os.PathLike] = ()) -> None:
     """Check the folders main() `writes` into, then call it; a KakiteError prints `prog: error: <one line>`
-    and exits with its code, no traceback."""
+    and exits with its code, no traceback.
+
+    A reader that stops early (`kakite predict dir | head -1`) closes the pipe: that ends the run
+    quietly, as it would end cat or grep, and stdout is pointed at /dev/null so the final flush
+    cannot raise again."""
     try:
         check_writable(*writes)
         code = main() or 0
@@ -22,4 +28,7 @@ def run(main: Callable[[], int | None], prog: str, writes: Iterable[str | os.Pat
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
     sys.exit(code)

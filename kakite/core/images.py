@@ -23,6 +23,8 @@ Rules, and why:
   full scale, so their actual min..max range is stretched to 0..255 (a constant image becomes white).
 - Memory: PIL holds the decoded frame (at most 4 bytes a pixel); the grey result (1 byte a pixel) is
   then filled strip by strip, so the float64 arithmetic below never spans more than ``STRIP_PIXELS``.
+- Only regular files are read: a FIFO or a device named `x.png` would block or never end. The file is
+  opened without blocking and checked on the open descriptor, so nothing can swap it in between.
 - Truncated, empty or non-image data, 0x0 images and decoder failures all become ImageError naming
   the file. ``ImageFile.LOAD_TRUNCATED_IMAGES`` is global PIL state this module never sets.
 """
@@ -31,6 +33,8 @@ from __future__ import annotations
 
 import functools
 import io
+import os
+import stat
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +63,11 @@ def read_gray(path: Path) -> np.ndarray:
     """Decode an image file to a uint8 2-D grey array (PIL reads it lazily; the size check comes first)."""
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO with no writer would block a plain open
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ImageError(f"{path}: not a regular file")
+            os.set_blocking(fd, True)
             if fh.seek(0, io.SEEK_END) == 0:
                 raise ImageError(f"{path}: empty file")
             fh.seek(0)

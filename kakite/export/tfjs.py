@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 QUANTIZE_ORDER = ("uint8", "float16", "none")  # most compact first
@@ -32,7 +33,9 @@ def export(model, directory: Path, quantize: str) -> int:
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{directory.name}-", dir=directory.parent))
     try:
         dtype_map = None if quantize == "none" else {quantize: "*"}
-        save_keras_model(model, str(tmp), quantization_dtype_map=dtype_map)
+        with warnings.catch_warnings():  # the converter goes through a temporary .h5 by design
+            warnings.filterwarnings("ignore", "You are saving your model as an HDF5 file", UserWarning)
+            save_keras_model(model, str(tmp), quantization_dtype_map=dtype_map)
         old = directory.with_name(f".old-{directory.name}")
         if directory.exists():
             os.replace(directory, old)

@@ -66,7 +66,7 @@ def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list
         else:
             model = build_kakite_cnn(len(HIRAGANA73), size, cfg.filters, cfg.dense, cfg.dropout)
             compile_kakite(model, cfg.learning_rate)
-    recognizer = Recognizer(model, HIRAGANA73, rec.spec)
+    recognizer = Recognizer(model, HIRAGANA73, rec.spec, rec.name)
     tr, va = _rows(train_data, rec.domains), _rows(val_data, rec.domains)
     x_train, x_val = recognizer.prepare_batch(tr["images"]), recognizer.prepare_batch(va["images"])
     if rec.name == "seed":

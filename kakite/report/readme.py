@@ -101,7 +101,9 @@ def peers_speed_table(bench: dict) -> str:
         (f"in the browser, warm, median of 50 ({b['backend']})", f"{b['warm_prediction_median_ms']} ms",
          f"{ms['zinnia_cli_batch']:.3f} ms (CLI batch)", f"{b['zinnia_cli_over_browser_warm']}×"),
         ("page load to first prediction", f"{b['load_to_first_prediction_ms']:,} ms", "", ""),
+        *_page_rows(b),
         ("CNN download (model.json + shards)", f"{b['cnn_download_bytes'] / 1024:.0f} KiB", "", ""),
+        *_cli_rows(bench.get("cli")),
         (f"CNN training, images/s (batch {t['batch_size']})", f"{t['images_per_s']['kakite']:,}",
          f"{t['images_per_s']['seed']:,} (seed model)", f"{t['kakite_over_seed']:.2f}×"),
         ("`dvc repro` from nothing (fresh copy, empty cache)", f"{d['fresh_s']:.0f} s", "", ""),
@@ -111,6 +113,34 @@ def peers_speed_table(bench: dict) -> str:
     ]
     head = "| measure | kakite | peer | peer's time ÷ kakite's |\n|---|---:|---:|---:|\n"
     return head + "".join(f"| {m} | {k} | {p} | {q} |\n" for m, k, p, q in rows)
+
+
+def _page_rows(b: dict) -> list[tuple[str, str, str, str]]:
+    """The page per backend, and what a first and a next visit download and wait (when measured)."""
+    if "first_visit" not in b:
+        return []
+    first, again = b["first_visit"], b["next_visit"]
+    by_backend = ", ".join(f"{name} {ms} ms" for name, ms in b["warm_median_ms_by_backend"].items())
+    return [("in the browser, warm median per backend (forced with ?backend=)", by_backend, "", ""),
+            ("page load to first prediction, next visit (backend remembered)",
+             f"{again['load_to_first_prediction_ms']:,} ms", "", ""),
+            ("page download before the explorer opens, first visit / next visit",
+             f"{first['bytes'] / 1e6:.2f} MB / {again['bytes'] / 1e6:.2f} MB", "", ""),
+            ("page download with the explorer opened (first visit)", f"{first['bytes_with_explorer'] / 1e6:.2f} MB",
+             "", "")]
+
+
+def _cli_rows(cli: dict | None) -> list[tuple[str, str, str, str]]:
+    """`kakite predict` as a fresh process: one image against Zinnia's CLI, and 2,000 files."""
+    if not cli:
+        return []
+    cold, thr = cli["cold"], cli["throughput"]
+    k, z = cold["kakite_predict"], cold["zinnia_cli"]
+    return [(f"`kakite predict` one image, fresh process, median of {cold['runs']} (wall / peak RSS)",
+             f"{k['wall_ms']:,.0f} ms / {k['peak_rss_mib']:.0f} MiB", f"{z['wall_ms']:,.0f} ms / "
+             f"{z['peak_rss_mib']:.0f} MiB (Zinnia CLI)", f"{z['wall_ms'] / k['wall_ms']:.2f}×"),
+            (f"`kakite predict` on {thr['files']:,} PNG files, one process", f"{thr['images_per_s']:,} images/s",
+             "", "")]
 
 
 def scaling_table(sc: dict) -> str:

@@ -4,10 +4,13 @@
     kakite encode  [--model DIR] PATH... --out z.npz         z_content / z_style means per image
     kakite restyle [--model DIR] --style IMG [--digits 0123456789] --out sheet.png
 
-PATH is a file or a directory (searched recursively for images). The default model directories are
-where `dvc repro` leaves them: data/models/cnn and data/models/vae. An unreadable image gets its own
-JSON line with an "error" field (predict) and makes the exit code non-zero at the end; the run goes on.
-A blank image is not an error: predict answers it with an empty "top" and "no_character": true.
+The models are the LiteRT copies export_tfjs leaves in data/models/runtime/{cnn,vae} of the kakite
+checkout (found from the package, whatever the current directory); TensorFlow is never imported, so
+a run starts in a fraction of a second. PATH is a file or a directory (searched recursively for
+images; see kakite/serve/inputs.py). An unreadable image gets its own JSON line with an "error" field
+(predict) and makes the exit code non-zero at the end; the run goes on. A blank image is not an
+error: predict answers it with an empty "top" and "no_character": true. JSON lines are UTF-8
+whatever the locale, with undecodable bytes of file names escaped.
 """
 
 from __future__ import annotations
@@ -15,101 +18,99 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+import kakite
 from kakite.core import entry
-from kakite.core.errors import ImageError, KakiteError, NoInkError
+from kakite.core.errors import KakiteError, NoInkError
+from kakite.serve.inputs import display, iter_images, read_batches, writable_file
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 BATCH = 512
 EXIT_SOME_FAILED = 3
+RUNTIME_MODELS = Path(kakite.__file__).resolve().parent.parent / "data" / "models" / "runtime"
 
 
-def iter_images(paths: list[str]) -> Iterator[Path]:
-    """Files as given, and image files under directories (recursive, sorted)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            yield path
+class Problems:
+    """Counts what went wrong; walking problems are reported on stderr as they are found."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def report(self, message: str) -> None:
+        self.count += 1
+        print(f"kakite: {message}", file=sys.stderr)
 
 
-def read_batches(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray]) -> Iterator[tuple]:
-    """(readable files, their model inputs (N, H, W, 1), {file: problem}) per batch of BATCH files."""
-    from kakite.core.images import read_gray
-
-    for start in range(0, len(files), BATCH):
-        ok, arrays, problems = [], [], {}
-        for path in files[start:start + BATCH]:
-            try:
-                arrays.append(prepare(read_gray(path)))
-                ok.append(path)
-            except (ImageError, NoInkError) as err:
-                problems[path] = err
-        yield ok, np.stack(arrays)[..., None] if arrays else None, problems
+def _images(paths: list[str], problems: Problems) -> list[Path]:
+    files = list(iter_images(paths, problems.report))
+    if not files:
+        raise KakiteError(f"no image files in {', '.join(display(p) for p in paths)}")
+    return files
 
 
 def _emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False))
+    line = json.dumps({k: display(v) if isinstance(v, str | Path) else v for k, v in record.items()},
+                      ensure_ascii=False)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(line.encode("utf-8") + b"\n")
 
 
 def predict(args: argparse.Namespace) -> int:
     from kakite.recognizer.model_dir import Recognizer
 
-    recognizer = Recognizer.load(Path(args.model))
-    failed = 0
-    for ok, x, problems in read_batches(list(iter_images(args.paths)), recognizer.prepare):
-        for path, err in problems.items():
+    recognizer = Recognizer.load(Path(args.model), runtime=True)
+    problems = Problems()
+    for ok, x, failed in read_batches(_images(args.paths, problems), recognizer.prepare, BATCH):
+        for path, err in failed.items():
             if isinstance(err, NoInkError):
-                _emit({"file": str(path), "top": [], "no_character": True})
+                _emit({"file": path, "top": [], "no_character": True})
             else:
-                failed += 1
-                _emit({"file": str(path), "error": str(err)})
+                problems.count += 1
+                _emit({"file": path, "error": str(err)})
         if x is not None:
             for path, top in zip(ok, recognizer.top_k(x, args.top), strict=True):
-                _emit({"file": str(path), "top": top})
-        sys.stdout.flush()
-    if failed:
-        print(f"kakite: {failed} file(s) could not be read", file=sys.stderr)
-    return EXIT_SOME_FAILED if failed else 0
+                _emit({"file": path, "top": top})
+        sys.stdout.buffer.flush()
+    if problems.count:
+        print(f"kakite: {problems.count} file(s) could not be read", file=sys.stderr)
+    return EXIT_SOME_FAILED if problems.count else 0
 
 
 def encode(args: argparse.Namespace) -> int:
     from kakite.core.atomic import save_npz
     from kakite.writers.model_dir import Stylist
 
-    stylist = Stylist.load(Path(args.model))
-    files, z_content, z_style, failed = [], [], [], 0
-    for ok, x, problems in read_batches(list(iter_images(args.paths)), stylist.prepare):
-        for path, err in problems.items():
-            failed += 1
-            print(f"kakite: skipped {path}: {err}" if isinstance(err, NoInkError) else f"kakite: skipped {err}",
-                  file=sys.stderr)
+    out = writable_file(args.out)
+    stylist = Stylist.load(Path(args.model), runtime=True)
+    files, z_content, z_style, problems = [], [], [], Problems()
+    for ok, x, failed in read_batches(_images(args.paths, problems), stylist.prepare, BATCH):
+        for path, err in failed.items():
+            problems.report(f"skipped {display(path)}: {display(err)}" if isinstance(err, NoInkError)
+                            else f"skipped {display(err)}")
         if x is not None:
             zc, zs = stylist.encode(x)
-            files += [str(p) for p in ok]
+            files += [display(p) for p in ok]
             z_content.append(zc)
             z_style.append(zs)
     if not files:
         raise KakiteError("no image could be encoded")
-    save_npz(args.out, files=np.asarray(files, dtype=str), z_content=np.concatenate(z_content),
+    save_npz(out, files=np.asarray(files, dtype=str), z_content=np.concatenate(z_content),
              z_style=np.concatenate(z_style))
-    print(f"kakite: encoded {len(files)} image(s) into {args.out}", file=sys.stderr)
-    return EXIT_SOME_FAILED if failed else 0
+    print(f"kakite: encoded {len(files)} image(s) into {display(out)}", file=sys.stderr)
+    return EXIT_SOME_FAILED if problems.count else 0
 
 
 def restyle(args: argparse.Namespace) -> int:
     from kakite.core.images import read_gray
     from kakite.writers.model_dir import Stylist
 
-    stylist = Stylist.load(Path(args.model))
+    out = writable_file(args.out)
+    stylist = Stylist.load(Path(args.model), runtime=True)
     x = stylist.prepare(read_gray(Path(args.style)))[None, ..., None]
-    stylist.write_sheet(stylist.restyle(x, args.digits), Path(args.out))
-    print(f"kakite: wrote {args.out}", file=sys.stderr)
+    stylist.write_sheet(stylist.restyle(x, args.digits), out)
+    print(f"kakite: wrote {display(out)}", file=sys.stderr)
     return 0
 
 
@@ -127,19 +128,21 @@ def _digits(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kakite", description="書き手: what was written, and who wrote it.")
+    parser.add_argument("--version", action="version", version=f"kakite {kakite.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    cnn, vae = str(RUNTIME_MODELS / "cnn"), str(RUNTIME_MODELS / "vae")
     p = sub.add_parser("predict", help="recognise hiragana in images; one JSON line per file")
-    p.add_argument("--model", default="data/models/cnn", help="trained CNN directory (default: %(default)s)")
+    p.add_argument("--model", default=cnn, help="CNN runtime directory (default: %(default)s)")
     p.add_argument("--top", type=_positive, default=5, help="candidates per image (default: %(default)s)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories (recursive)")
     p.set_defaults(run=predict)
     e = sub.add_parser("encode", help="digit images -> z_content and z_style (posterior means) in an npz")
-    e.add_argument("--model", default="data/models/vae", help="trained VAE directory (default: %(default)s)")
+    e.add_argument("--model", default=vae, help="VAE runtime directory (default: %(default)s)")
     e.add_argument("--out", required=True, help="output .npz (files, z_content, z_style)")
     e.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories (recursive)")
     e.set_defaults(run=encode)
     r = sub.add_parser("restyle", help="draw digits in the style of a sample digit")
-    r.add_argument("--model", default="data/models/vae", help="trained VAE directory (default: %(default)s)")
+    r.add_argument("--model", default=vae, help="VAE runtime directory (default: %(default)s)")
     r.add_argument("--style", required=True, help="an image of one handwritten digit")
     r.add_argument("--digits", type=_digits, default="0123456789", help="digits to draw (default: %(default)s)")
     r.add_argument("--out", required=True, help="output PNG sheet")
@@ -150,3 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     entry.run(lambda: args.run(args), "kakite")
+
+
+if __name__ == "__main__":
+    main()

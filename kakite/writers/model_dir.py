@@ -1,26 +1,28 @@
 """A trained style VAE on disk, owned here alone: train_vae writes it, cluster, export_tfjs and the CLI read it.
 
-The directory holds encoder.h5 and decoder.h5 (tf_keras, no pickle) and meta.json: the digit labels in
-class order, the latent sizes, the preprocessing constants, and `content_means` (each digit's mean
-z_content over the training set), which let any style be combined with any digit. The web page's style
-explorer does the same with the same numbers.
+The directory holds encoder.h5 and decoder.h5 (tf_keras, no pickle), or in the runtime copy that
+export_tfjs writes for the CLI encoder.tflite and decoder.tflite (LiteRT: no TensorFlow at run time),
+and meta.json: the digit labels in class order, the latent sizes, the preprocessing constants, and
+`content_means` (each digit's mean z_content over the training set), which let any style be combined
+with any digit. The web page's style explorer does the same with the same numbers.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from kakite.core import preprocess
-from kakite.core.atomic import atomic_path, write_json
+from kakite.core import model_files, preprocess
+from kakite.core.atomic import atomic_path, write_bytes, write_json
 from kakite.core.errors import KakiteError
 
 ENCODER_FILE, DECODER_FILE, META_FILE = "encoder.h5", "decoder.h5", "meta.json"
+RUNTIME_FILES = ("encoder.tflite", "decoder.tflite")
 META_KEYS = {"labels", "spec", "content_means", "z_content", "z_style"}
+KIND = "style VAE"
 
 
 @dataclass
@@ -32,33 +34,41 @@ class Stylist:
     meta: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, directory: Path) -> Stylist:
+    def load(cls, directory: Path, runtime: bool = False) -> Stylist:
+        """The Keras encoder and decoder (runtime=False), or the LiteRT ones, which need no TensorFlow."""
         directory = Path(directory)
+        meta = model_files.read_meta(directory, META_FILE, META_KEYS, KIND, "export_tfjs" if runtime else "train_vae")
         meta_path = directory / META_FILE
-        if not meta_path.is_file():
-            raise KakiteError(f"{directory}: no trained VAE ({META_FILE} missing); run `dvc repro train_vae`")
-        import tf_keras as keras
-
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        needed = [directory / name for name in (ENCODER_FILE, DECODER_FILE)]
-        if not set(meta) >= META_KEYS or not all(p.is_file() for p in needed):
-            raise KakiteError(f"{directory}: not a style VAE (needs {ENCODER_FILE}, {DECODER_FILE} and a "
-                              f"{META_FILE} with {', '.join(sorted(META_KEYS))})")
-        load = lambda name: keras.models.load_model(directory / name, compile=False)  # noqa: E731
-        return cls(load(ENCODER_FILE), load(DECODER_FILE), preprocess.Spec(**meta["spec"]),
-                   np.asarray(meta["content_means"], dtype=np.float32), meta)
+        spec = model_files.read_spec(meta, meta_path)
+        labels = model_files.read_labels(meta, meta_path)
+        paths = model_files.require_files(directory, RUNTIME_FILES if runtime else (ENCODER_FILE, DECODER_FILE), KIND)
+        encoder, decoder = (model_files.load_lite(p) if runtime else model_files.load_keras(p) for p in paths)
+        try:
+            means = np.asarray(meta["content_means"], dtype=np.float32)
+            z_content = int(meta["z_content"])
+        except (TypeError, ValueError) as exc:
+            raise KakiteError(f"{meta_path}: bad content_means or z_content ({exc})") from None
+        model_files.check_shape(meta_path, "content_means", means.shape, (len(labels), z_content))
+        model_files.check_shape(paths[0], "the input", encoder.input_shape[1:], (spec.size, spec.size, 1))
+        model_files.check_shape(paths[1], "the output", decoder.output_shape[1:], (spec.size, spec.size, 1))
+        return cls(encoder, decoder, spec, means, meta)
 
     @staticmethod
     def save(directory: Path, encoder, decoder, labels: str, facts: dict) -> dict:
         """Write both models and meta.json (labels, spec and `facts`: latent sizes, content means...)."""
         directory = Path(directory)
         for name, model in ((ENCODER_FILE, encoder), (DECODER_FILE, decoder)):
-            with atomic_path(directory / name, suffix=".h5") as tmp:
-                model.save(tmp)
+            model_files.save_keras(model, directory / name)
         spec = preprocess.DIGITS
         meta = {"labels": list(labels), **facts, "spec": asdict(spec), "preprocess": preprocess.spec_constants(spec)}
         write_json(directory / META_FILE, meta)
         return meta
+
+    def save_runtime(self, directory: Path, encoder_flatbuffer: bytes, decoder_flatbuffer: bytes) -> None:
+        """The runtime copy: the LiteRT encoder and decoder (kakite.export.litert) and this meta."""
+        for name, data in zip(RUNTIME_FILES, (encoder_flatbuffer, decoder_flatbuffer), strict=True):
+            write_bytes(Path(directory) / name, data)
+        write_json(Path(directory) / META_FILE, self.meta)
 
     @property
     def labels(self) -> str:

@@ -1,0 +1,110 @@
+// Which TF.js backend runs the models: each candidate's vendored script, a start, timed warm predictions,
+// the fastest kept (and remembered for this browser's next visits), the others removed.
+
+const tf = () => globalThis.tf;
+
+export const BACKENDS = ['wasm', 'webgl', 'cpu'];
+const TIMED_RUNS = 5; // warm predictions per backend; the median decides
+const VENDOR = new URL('./vendor/', import.meta.url);
+const SCRIPTS = {
+  wasm: 'tf-backend-wasm.es2017.min.js', webgl: 'tf-backend-webgl.es2017.min.js', cpu: 'tf-backend-cpu.es2017.min.js',
+};
+const STORAGE_KEY = 'kakite.backend';
+
+/** A backend's vendored script, added to the page once. */
+const loading = {};
+function loadScript(name) {
+  loading[name] ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = new URL(SCRIPTS[name], VENDOR).href;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${script.src} did not load`));
+    document.head.append(script);
+  });
+  return loading[name];
+}
+
+/**
+ * True when WebGL is drawn by the CPU (SwiftShader, llvmpipe): it never beats WASM then, and measuring it
+ * costs ~370 KB of script and a second of shader compiling, so it is not a candidate (?backend=webgl
+ * still forces it).
+ */
+function softwareWebGL() {
+  const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
+  if (!gl) return true;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+}
+
+/**
+ * The backend measured fastest on an earlier visit with this browser, if any: measuring costs a second
+ * or more, so it is done once and remembered; ?backend=auto measures again.
+ */
+function remembered() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY));
+    return saved && saved.agent === navigator.userAgent && BACKENDS.includes(saved.backend) ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Make `name` the active backend; false when it cannot start here. WASM binaries come from ./vendor/. */
+async function start(name) {
+  try {
+    await loadScript(name);
+    if (name === 'wasm' && !tf().findBackend('wasm')) tf().wasm.setWasmPaths(VENDOR.href);
+    if (!(await tf().setBackend(name))) return false;
+    await tf().ready();
+    return true;
+  } catch {
+    return false; // not available in this browser, or failed to start
+  }
+}
+
+/**
+ * The backends to consider for `requested` (the ?backend= value): that one if it names one; else the
+ * remembered choice; else every backend worth measuring. Starts the first that works, so the models
+ * can load; resolves to {candidates, first, saved}.
+ */
+export async function startFirst(requested) {
+  const saved = requested === 'auto' ? null : remembered();
+  const candidates = BACKENDS.includes(requested) ? [requested]
+    : saved ? [saved.backend] : BACKENDS.filter((name) => name !== 'webgl' || !softwareWebGL());
+  for (const name of candidates) {
+    if (await start(name)) return { candidates, first: name, saved };
+  }
+  throw new Error(`no TF.js backend could start (tried ${candidates.join(', ')})`);
+}
+
+/**
+ * With several candidates: time warm predictions (timeOne() resolves to ms) on each and keep the fastest,
+ * which depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger models).
+ * Resolves to {backend, timings: {name: median ms}} (timings empty when one backend was forced).
+ */
+export async function choose({ candidates, first, saved }, timeOne) {
+  if (candidates.length === 1) {
+    return { backend: first, timings: saved && saved.backend === first ? saved.timings : {} };
+  }
+  const timings = {};
+  for (const name of candidates) {
+    if (!(await start(name))) continue;
+    try {
+      await timeOne(); // the first run compiles kernels and moves the weights to this backend
+      const runs = [];
+      for (let i = 0; i < TIMED_RUNS; i++) runs.push(await timeOne());
+      timings[name] = runs.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)];
+    } catch {
+      // started but cannot run the model: not a candidate
+    }
+  }
+  const ranked = Object.keys(timings).sort((a, b) => timings[a] - timings[b]);
+  if (!ranked.length) throw new Error(`no TF.js backend could run the model (tried ${candidates.join(', ')})`);
+  if (tf().getBackend() !== ranked[0]) await tf().setBackend(ranked[0]);
+  await timeOne(); // brings the weights back to the winner, so the others can go
+  for (const name of ranked.slice(1)) tf().removeBackend(name); // a WebGL context left behind slows the rest
+  localStorage.setItem(STORAGE_KEY, JSON.stringify({ backend: ranked[0], timings, agent: navigator.userAgent }));
+  return { backend: ranked[0], timings };
+}
