@@ -24,10 +24,13 @@ from tests.dataset_fixtures import draw_digit
 quiet_tfdf()
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
 
-TFJS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "@tensorflow" / "tfjs"
-# Loads a converted model with TF.js's loadLayersModel (what the page does) and prints its outputs.
+TFJS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "@tensorflow"
+# Loads a converted model with TF.js's loadLayersModel (the packages the page vendors: core, layers, and
+# the CPU backend in node) and prints its outputs.
 TFJS_PREDICT = """
-const tf = require(process.argv[2]);
+const tf = require(process.argv[2] + '/tfjs-core');
+require(process.argv[2] + '/tfjs-backend-cpu');
+const tfl = require(process.argv[2] + '/tfjs-layers');
 const fs = require('fs');
 const [dir, inputsFile] = [process.argv[3], process.argv[4]];
 const manifest = JSON.parse(fs.readFileSync(dir + '/model.json'));
@@ -36,7 +39,7 @@ const data = Buffer.concat(manifest.weightsManifest.flatMap(group => group.paths
   .map(path => fs.readFileSync(dir + '/' + path)));
 const handler = {load: async () => ({modelTopology: manifest.modelTopology, weightSpecs: specs,
   weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)})};
-tf.loadLayersModel(handler).then(model => {
+tfl.loadLayersModel(handler).then(model => {
   const inputs = JSON.parse(fs.readFileSync(inputsFile)).map(a => tf.tensor(a));
   const outputs = [].concat(model.predict(inputs.length > 1 ? inputs : inputs[0]));
   console.log(JSON.stringify(outputs.map(t => t.arraySync())));
@@ -119,7 +122,7 @@ def to_tfjs(model: keras.Model, out_dir: Path) -> dict:
 
 def tfjs_predict(model_dir: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Outputs of the converted model in `model_dir`, computed by TF.js in node (skips without it)."""
-    if shutil.which("node") is None or not TFJS.is_dir():
+    if shutil.which("node") is None or not (TFJS / "tfjs-layers").is_dir():
         pytest.skip("needs node and web/node_modules (make web-vendor)")
     script, inputs_file = model_dir / "predict.js", model_dir / "inputs.json"
     script.write_text(TFJS_PREDICT)
