@@ -14,7 +14,7 @@ from kakite.core.errors import ParamsError
 from kakite.core.params import load_all, load_params
 from tests.conftest import PARAMS
 
-VARIANT_KANA = "きさそふりやゆらちをてとるむな"
+VARIANT_KANA = "きさそふりやゆらちをてとるむなおれわまはほよ"
 
 
 @pytest.fixture(scope="module")
