@@ -43,10 +43,10 @@ def sample_habit(rng: np.random.Generator, size_range: tuple[float, float], max_
 
 
 def _shrink(stroke: np.ndarray, factor: float) -> np.ndarray:
-    return _shrink_about(stroke, factor, stroke.mean(axis=0))
+    return _scale_about(stroke, factor, stroke.mean(axis=0))
 
 
-def _shrink_about(stroke: np.ndarray, factor: float, centre: np.ndarray) -> np.ndarray:
+def _scale_about(stroke: np.ndarray, factor: float, centre: np.ndarray) -> np.ndarray:
     return (stroke - centre) * factor + centre
 
 
@@ -106,7 +106,7 @@ def legible_ring(marks: list[np.ndarray], mark: str, pen: float) -> list[np.ndar
     pts = np.vstack(marks)
     extent = float(np.ptp(pts, axis=0).max())
     need = max(_RING_MIN, _RING_MIN_PENS * pen)
-    return [_shrink_about(m, need / extent, pts.mean(axis=0)) for m in marks] if 0 < extent < need else marks
+    return [_scale_about(m, need / extent, pts.mean(axis=0)) for m in marks] if 0 < extent < need else marks
 
 
 def mark_ink(marks: list[np.ndarray], pen: float) -> float:
