@@ -14,7 +14,7 @@ from kakite.core.errors import ParamsError
 from kakite.core.params import load_all, load_params
 from tests.conftest import PARAMS
 
-VARIANT_KANA = "きさそふりやゆらちを"
+VARIANT_KANA = "きさそふりやゆらちをてとるむなおれわまはほよ"
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +186,12 @@ def test_fat_pens_draw_marks_lighter_so_a_ring_stays_a_ring():
     ring = [np.column_stack([0.8 + 0.03 * np.cos(t), 0.2 + 0.03 * np.sin(t)]) for t in [np.linspace(0, 6.3, 30)]]
     assert diacritics.mark_ink(ring, 0.01) == 1.0
     assert diacritics.mark_ink(ring, 0.12) == pytest.approx(0.25 * 0.06 / 0.12, rel=0.05)
+
+
+@pytest.mark.parametrize(("pen", "want"), [(0.04, 0.14), (0.13, 1.4 * 0.13)])
+def test_a_small_handakuten_grows_to_keep_its_hole_but_a_dakuten_does_not(pen, want):
+    ring = [np.column_stack([0.8 + 0.03 * np.cos(t), 0.2 + 0.03 * np.sin(t)]) for t in [np.linspace(0, 6.3, 30)]]
+    (grown,) = diacritics.legible_ring(ring, letterforms.HANDAKUTEN, pen)
+    assert np.ptp(grown, axis=0).max() == pytest.approx(want)
+    np.testing.assert_allclose(grown.mean(axis=0), ring[0].mean(axis=0))
+    assert diacritics.legible_ring(ring, letterforms.DAKUTEN, pen) is ring

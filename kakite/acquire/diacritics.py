@@ -12,13 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from kakite.acquire.kanjivg import SPACING, resample
-from kakite.acquire.letterforms import DAKUTEN
+from kakite.acquire.letterforms import DAKUTEN, HANDAKUTEN
 
 DAKUTEN_STYLES = ("ticks", "joined", "dots", "blob")
 HANDAKUTEN_STYLES = ("closed", "open", "small")
 _SAMPLE_SD_LOG_SIZE = 0.12
 _SAMPLE_SD_SHIFT = 0.02  # fraction of the box
 _MARK_INK = 0.25  # widest mark line, relative to the mark's extent
+_RING_MIN = 0.14  # smallest handakuten ring, fraction of the box (a hole of 3+ px at 48 px)
+_RING_MIN_PENS = 1.4  # ... and in pen widths, so a fat pen's ring keeps its hole
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ def sample_habit(rng: np.random.Generator, size_range: tuple[float, float], max_
 
 
 def _shrink(stroke: np.ndarray, factor: float) -> np.ndarray:
-    centre = stroke.mean(axis=0)
+    return _scale_about(stroke, factor, stroke.mean(axis=0))
+
+
+def _scale_about(stroke: np.ndarray, factor: float, centre: np.ndarray) -> np.ndarray:
     return (stroke - centre) * factor + centre
 
 
@@ -88,6 +93,20 @@ def keep_clear(body: list[np.ndarray], marks: list[np.ndarray], gap: float) -> l
         return marks
     push = max(0.0, float(ink[band, 0].max()) + gap - float(pts[:, 0].min()))
     return [m + np.array([push, 0.0]) for m in marks]
+
+
+def legible_ring(marks: list[np.ndarray], mark: str, pen: float) -> list[np.ndarray]:
+    """Grow a handakuten that is too small to show a hole (at 48 px, or for this pen) about its centre.
+
+    A hand that can see its ring fill up draws it bigger; a 3 px ring from a marker is a dot that reads as
+    a dakuten, so ぱ/ば would differ by a pixel the writer never meant. Dakuten are left as they are.
+    """
+    if mark != HANDAKUTEN or not marks:
+        return marks
+    pts = np.vstack(marks)
+    extent = float(np.ptp(pts, axis=0).max())
+    need = max(_RING_MIN, _RING_MIN_PENS * pen)
+    return [_scale_about(m, need / extent, pts.mean(axis=0)) for m in marks] if 0 < extent < need else marks
 
 
 def mark_ink(marks: list[np.ndarray], pen: float) -> float:

@@ -173,7 +173,8 @@ def write_char(
     strokes = letterforms.forms(char)[form]
     marks = letterforms.diacritic_strokes(char)
     body = len(strokes) - marks
-    base = diacritics.restyle(list(strokes), marks, letterforms.split_voiced(char)[1], style.marks, rng, noise)
+    mark = letterforms.split_voiced(char)[1]
+    base = diacritics.restyle(list(strokes), marks, mark, style.marks, rng, noise)
     # Per-stroke affine: the writer's habit (persistent) plus this sample's slip.
     scale = style.stroke_jitter * np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
     habits = _stroke_habits(style.habit_seed, char, len(base))
@@ -192,7 +193,8 @@ def write_char(
         waves = np.sin(np.einsum("nd,akd->nak", xy, freq) + phase)  # (n, axis, wave)
         xy = xy + style.deform_amp * np.einsum("nak,ak->na", waves, amp)
         placed.append((xy - 0.5) @ glob.T + 0.5 + offset)
-    placed[body:] = diacritics.keep_clear(placed[:body], placed[body:], 0.6 * pen + 0.01)
+    rings = diacritics.legible_ring(placed[body:], mark, pen)
+    placed[body:] = diacritics.keep_clear(placed[:body], rings, 0.6 * pen + 0.01)
     bends = rng.normal(0, _SAMPLE_SD_BEND * noise, len(placed))
     lines = cursive.join(placed[:body], linked, style.join_ink, bends) if body else []
     mark_ink = diacritics.mark_ink(placed[body:], pen)
