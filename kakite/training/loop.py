@@ -13,8 +13,9 @@ the TF global seed is reset from (seed, e); a model that owns its random state (
 and a model with Keras random layers (dropout) has its train step re-traced so their stateful
 kernels restart. A run killed in epoch k+1 and resumed from the checkpoint of epoch k therefore
 replays epochs k+1... exactly as the uninterrupted run did; tests/test_training.py checks it.
-Under MultiWorkerMirroredStrategy every worker would write the same checkpoint directory: give
-each worker its own (only the chief's matters).
+Under MultiWorkerMirroredStrategy (TF_CONFIG set) every worker runs the same fit on its share of each
+batch; only the chief (`is_chief`) writes the epoch log and the given checkpoint directory, the others
+checkpoint into their own sibling directories (`worker_checkpoint_dir`), which the same worker resumes.
 """
 
 from __future__ import annotations
@@ -63,6 +64,26 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ParamsError(f"strategy: unknown distribution strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+
+
+def _task() -> tuple[str, int, bool]:
+    """(task type, index, whether the cluster names a chief) from TF_CONFIG; ("worker", 0, False) without it."""
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task = config.get("task") or {}
+    return task.get("type", "worker"), int(task.get("index", 0)), "chief" in (config.get("cluster") or {})
+
+
+def is_chief() -> bool:
+    """Whether this process publishes outputs: the "chief" task, or worker 0 of a cluster without one
+    (TF's own rule); a process without TF_CONFIG is its own chief."""
+    kind, index, has_chief = _task()
+    return kind == "chief" if has_chief else kind == "worker" and index == 0
+
+
+def worker_checkpoint_dir(directory: Path) -> Path:
+    """The chief checkpoints into `directory`; every other worker into its own sibling of it."""
+    kind, index, _ = _task()
+    return directory if is_chief() else directory.with_name(f"{directory.name}-{kind}{index}")
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -196,7 +217,8 @@ def fit_resumable(
     """
     config = json.loads(json.dumps(dict(config or {})))  # tuples -> lists, as the JSON state holds them
     state, best_weights = TrainState(seed=seed, config=config), None
-    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    directory = worker_checkpoint_dir(Path(checkpoint_dir)) if checkpoint_dir is not None else None
+    log_dir = log_dir if is_chief() else None
     if directory is not None:
         latest = latest_checkpoint(directory)
         if latest is not None:
