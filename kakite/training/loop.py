@@ -20,6 +20,7 @@ checkpoint into their own sibling directories (`worker_checkpoint_dir`), which t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -62,8 +63,14 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _multiworker_strategy()
     raise ParamsError(f"strategy: unknown distribution strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+
+
+@functools.cache
+def _multiworker_strategy() -> tf.distribute.Strategy:
+    """One per process: it joins the TF_CONFIG cluster, which train_cnn's several fits then share."""
+    return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def _task() -> tuple[str, int, bool]:
