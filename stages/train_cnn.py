@@ -19,7 +19,7 @@ from kakite.core.atomic import load_npz, save_npz, write_json, write_text
 from kakite.core.charset import HIRAGANA73
 from kakite.core.params import load_params
 from kakite.recognizer.recipes import evaluate, recipe, train
-from kakite.training.loop import is_chief
+from kakite.training.cluster import is_chief
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
 TOP5 = Path("data/eval/cnn_test_top5.npz")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kakite.training.loop import fit_resumable, is_chief, select_strategy
+from kakite.training.cluster import is_chief
+from kakite.training.loop import fit_resumable, select_strategy
 from tests.test_training import data, sequence, small_model
 
 EPOCHS = 3

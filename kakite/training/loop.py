@@ -15,7 +15,7 @@ kernels restart. A run killed in epoch k+1 and resumed from the checkpoint of ep
 replays epochs k+1... exactly as the uninterrupted run did; tests/test_training.py checks it.
 Under MultiWorkerMirroredStrategy (TF_CONFIG set) every worker runs the same fit on its share of each
 batch; only the chief (`is_chief`) writes the epoch log and the given checkpoint directory, the others
-checkpoint into their own sibling directories (`worker_checkpoint_dir`), which the same worker resumes.
+checkpoint into their own sibling directories (kakite/training/cluster.py), which the same worker resumes.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from kakite.training.checkpoints import (
     remove_checkpoints,
     save_checkpoint,
 )
+from kakite.training.cluster import is_chief, worker_checkpoint_dir
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 LOG_DECIMALS = 5
@@ -71,26 +72,6 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
 def _multiworker_strategy() -> tf.distribute.Strategy:
     """One per process: it joins the TF_CONFIG cluster, which train_cnn's several fits then share."""
     return tf.distribute.MultiWorkerMirroredStrategy()
-
-
-def _task() -> tuple[str, int, bool]:
-    """(task type, index, whether the cluster names a chief) from TF_CONFIG; ("worker", 0, False) without it."""
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    task = config.get("task") or {}
-    return task.get("type", "worker"), int(task.get("index", 0)), "chief" in (config.get("cluster") or {})
-
-
-def is_chief() -> bool:
-    """Whether this process publishes outputs: the "chief" task, or worker 0 of a cluster without one
-    (TF's own rule); a process without TF_CONFIG is its own chief."""
-    kind, index, has_chief = _task()
-    return kind == "chief" if has_chief else kind == "worker" and index == 0
-
-
-def worker_checkpoint_dir(directory: Path) -> Path:
-    """The chief checkpoints into `directory`; every other worker into its own sibling of it."""
-    kind, index, _ = _task()
-    return directory if is_chief() else directory.with_name(f"{directory.name}-{kind}{index}")
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
