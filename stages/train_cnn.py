@@ -4,6 +4,8 @@ Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and expor
 data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),
 metrics/cnn.json, metrics/plots/cnn/training/ (DVCLive: per-epoch curves), metrics/plots/cnn/confusion.csv and
 metrics/plots/cnn/errors.png (misclassified test images per domain: the letterforms the model misses).
+Under TF_CONFIG (train_cnn.strategy auto or multiworker) every worker runs this stage and trains; only the chief
+writes these outputs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kakite.core.atomic import load_npz, save_npz, write_json, write_text
 from kakite.core.charset import HIRAGANA73
 from kakite.core.params import load_params
 from kakite.recognizer.recipes import evaluate, recipe, train
+from kakite.training.cluster import is_chief
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
 TOP5 = Path("data/eval/cnn_test_top5.npz")
@@ -45,6 +48,10 @@ def main() -> None:
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
     recognizer, epochs = train(main_recipe, cfg, data["train"], data["val"], weights, WORK,
                                PLOTS / "training")
+    others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)[0]
+              for name in cfg.baselines}
+    if not is_chief():
+        return  # a multi-worker run: this worker took part in every fit; the chief evaluates and publishes
     scores, ranked = evaluate(recognizer, test)
     pred = ranked[:, 0]
     strokes = test["domains"] == "strokes"
@@ -57,8 +64,7 @@ def main() -> None:
         "most_confused": metrics.top_confusions(test["labels"].astype(int), pred, HIRAGANA73, k=5),
     })
     baselines, top5 = {}, {main_recipe.name: ranked}
-    for name in cfg.baselines:
-        model, _ = train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)
+    for name, model in others.items():
         base_scores, top5[name] = evaluate(model, test)
         baselines[name] = {k: base_scores[k] for k in ("accuracy", "by_domain")}
         baselines[name]["params"] = int(model.model.count_params())

@@ -225,18 +225,21 @@ def animated_gif() -> tuple[bytes, np.ndarray]:
 
 
 def png_with_header(width: int, height: int) -> bytes:
-    """A 1-bit grey PNG that CLAIMS width x height but holds a few rows of data: bytes, not megabytes.
+    """A 1-bit grey PNG that CLAIMS width x height but holds at most 4 rows and 4 kB of data.
 
-    Decoding it would allocate width * height bytes (PIL fills the missing rows with zeros rather
-    than failing), so the size must be refused from the header.
+    Narrow ones (up to 8,192 px) hold whole white rows and decode; wider ones hold part of one row, so
+    building the file costs kilobytes whatever the claim (a whole row of a 2**31 px line is 256 MiB,
+    which once made the fuzz test take 9 minutes and 1.3 GB). The size must be refused from the header.
     """
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    row = b"\x00" + b"\xff" * ((width + 7) // 8)  # filter byte + one row of white
+    row_bytes = (width + 7) // 8
+    rows = min(height, 4) if row_bytes <= 1024 else 1
+    data = (b"\x00" + b"\xff" * min(row_bytes, 1024)) * rows  # filter byte + white, row by row
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * 4)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(data)) + chunk(b"IEND", b"")
 
 
 def elongated(height: int, width: int) -> np.ndarray:

@@ -13,12 +13,14 @@ the TF global seed is reset from (seed, e); a model that owns its random state (
 and a model with Keras random layers (dropout) has its train step re-traced so their stateful
 kernels restart. A run killed in epoch k+1 and resumed from the checkpoint of epoch k therefore
 replays epochs k+1... exactly as the uninterrupted run did; tests/test_training.py checks it.
-Under MultiWorkerMirroredStrategy every worker would write the same checkpoint directory: give
-each worker its own (only the chief's matters).
+Under MultiWorkerMirroredStrategy (TF_CONFIG set) every worker runs the same fit on its share of each
+batch; only the chief (`is_chief`) writes the epoch log and the given checkpoint directory, the others
+checkpoint into their own sibling directories (kakite/training/cluster.py), which the same worker resumes.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -41,6 +43,7 @@ from kakite.training.checkpoints import (
     remove_checkpoints,
     save_checkpoint,
 )
+from kakite.training.cluster import is_chief, worker_checkpoint_dir
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 LOG_DECIMALS = 5
@@ -61,8 +64,14 @@ def select_strategy(name: str = "auto") -> tf.distribute.Strategy:
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _multiworker_strategy()
     raise ParamsError(f"strategy: unknown distribution strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+
+
+@functools.cache
+def _multiworker_strategy() -> tf.distribute.Strategy:
+    """One per process: it joins the TF_CONFIG cluster, which train_cnn's several fits then share."""
+    return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -196,7 +205,8 @@ def fit_resumable(
     """
     config = json.loads(json.dumps(dict(config or {})))  # tuples -> lists, as the JSON state holds them
     state, best_weights = TrainState(seed=seed, config=config), None
-    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    directory = worker_checkpoint_dir(Path(checkpoint_dir)) if checkpoint_dir is not None else None
+    log_dir = log_dir if is_chief() else None
     if directory is not None:
         latest = latest_checkpoint(directory)
         if latest is not None:
