@@ -162,6 +162,9 @@ class TrainVae(Block):
     group_weight: _float(ge=0)
     kl_weight: _float(ge=0)
     experiment_1d_epochs: _int(ge=0)
+    new_writers: _int(ge=0)
+    baselines: list[Literal["seed"]]
+    baseline_epochs: Positive
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
 
 
