@@ -2,13 +2,15 @@
 
 `python -m bench.vae_sweep [epochs] [name ...]` trains kakite's VAE once per setting in SETTINGS (each
 a set of train_vae overrides on params.yaml), on the same data and writers as the stage, and writes
-metrics/vae_sweep.json: per setting the leakage probe (digit from z_style), the classifier's digit
-accuracy from z_content, and K-Means AMI of z_style over raw pixels in both clustering protocols.
+metrics/vae_sweep.json (an earlier sweep's rows with as many epochs are kept): per setting the leakage
+probe (digit from z_style), the classifier's digit accuracy from z_content, and K-Means AMI of z_style
+over raw pixels in both clustering protocols.
 Runs are short (few epochs): they rank settings, the stage's full run gives the reported numbers.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,10 @@ SETTINGS = {
     "crosscov 5": {"crosscov_weight": 5.0},
     "z_style 6": {"z_style": 6},
     "group 40": {"group_weight": 40.0},
+    "digit 1": {"digit_weight": 1.0},
+    "digit 5": {"digit_weight": 5.0},
+    "digit 20": {"digit_weight": 20.0},
+    "digit 20, adversary 0": {"digit_weight": 20.0, "adversary_weight": 0.0},
 }
 
 
@@ -48,6 +54,8 @@ def main(epochs: int, names: list[str]) -> None:
     raw_ami = {"seen": _kmeans_ami(te["x"][seen], te["writers"][seen], cluster_cfg.seed),
                "new": _kmeans_ami(x_new, w_new, cluster_cfg.seed)}
     results = {"epochs": epochs, "raw_pixels_kmeans_ami": raw_ami, "settings": {}}
+    if OUT.is_file() and json.loads(OUT.read_text())["epochs"] == epochs:  # add to an earlier sweep's rows
+        results["settings"] = json.loads(OUT.read_text())["settings"]
     from kakite.writers.network import encode_means
 
     for name in names:

@@ -160,6 +160,7 @@ class TrainVae(Block):
     crosscov_weight: _float(ge=0)
     adversary_weight: _float(ge=0)
     group_weight: _float(ge=0)
+    digit_weight: _float(ge=0)
     kl_weight: _float(ge=0)
     experiment_1d_epochs: _int(ge=0)
     new_writers: _int(ge=0)

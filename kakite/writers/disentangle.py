@@ -25,9 +25,9 @@ from kakite.writers.protocols import draw_new_writers
 PARTS = ("train", "val", "test")
 # The article's objective per image: summed Bernoulli NLL + KL of both latents + C2 * cross-entropy,
 # where C2 = 10000 multiplied a batch-mean cross-entropy its code divided by the batch size (256)
-# again: 10000 / 256 per image. No cross-covariance, adversary or group term.
+# again: 10000 / 256 per image. No cross-covariance, adversary, group or digit term.
 SEED_WEIGHTS = {"kl_weight": 1.0, "classifier_weight": 10000 / 256, "crosscov_weight": 0.0,
-                "adversary_weight": 0.0, "group_weight": 0.0}
+                "adversary_weight": 0.0, "group_weight": 0.0, "digit_weight": 0.0}
 WEIGHT_KEYS = tuple(SEED_WEIGHTS)
 BASELINES = {"seed": {"variant": "seed", "z_content": 10, "z_style": 10, "weights": SEED_WEIGHTS}}  # the article's
 
