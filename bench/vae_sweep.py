@@ -2,7 +2,7 @@
 
 `python -m bench.vae_sweep [epochs] [name ...]` trains kakite's VAE once per setting in SETTINGS (each
 a set of train_vae overrides on params.yaml), on the same data and writers as the stage, and writes
-metrics/vae_sweep.json (an earlier sweep's rows with as many epochs are kept): per setting the leakage
+metrics/vae_sweep_<epochs>ep.json (an earlier sweep's rows are kept): per setting the leakage
 probe (digit from z_style), the classifier's digit accuracy from z_content, and K-Means AMI of z_style
 over raw pixels in both clustering protocols.
 Runs are short (few epochs): they rank settings, the stage's full run gives the reported numbers.
@@ -22,7 +22,7 @@ from kakite.core.atomic import load_npz, write_json
 from kakite.core.params import load_params
 from kakite.writers import clustering, disentangle, protocols
 
-OUT, SPLIT, WORK = Path("metrics/vae_sweep.json"), Path("data/split"), Path("data/work/sweep")
+SPLIT, WORK = Path("data/split"), Path("data/work/sweep")
 SETTINGS = {
     "default": {},
     "adversary 5": {"adversary_weight": 5.0},
@@ -53,9 +53,10 @@ def main(epochs: int, names: list[str]) -> None:
     seen = protocols.protocol_rows(te["writers"], np.unique(tr["writers"]), cluster_cfg.writers)
     raw_ami = {"seen": _kmeans_ami(te["x"][seen], te["writers"][seen], cluster_cfg.seed),
                "new": _kmeans_ami(x_new, w_new, cluster_cfg.seed)}
+    out = Path(f"metrics/vae_sweep_{epochs}ep.json")
     results = {"epochs": epochs, "raw_pixels_kmeans_ami": raw_ami, "settings": {}}
-    if OUT.is_file() and json.loads(OUT.read_text())["epochs"] == epochs:  # add to an earlier sweep's rows
-        results["settings"] = json.loads(OUT.read_text())["settings"]
+    if out.is_file():  # add to an earlier sweep's rows
+        results["settings"] = json.loads(out.read_text())["settings"]
     from kakite.writers.network import encode_means
 
     for name in names:
@@ -75,7 +76,7 @@ def main(epochs: int, names: list[str]) -> None:
             row[f"ami_ratio_{protocol}"] = metrics.r(ami / max(raw_ami[protocol], 1e-9))
         results["settings"][name] = row
         print(f"vae_sweep: {name}: {row}", flush=True)
-        write_json(OUT, results)
+        write_json(out, results)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,9 @@ def cluster_table(table: dict, with_seed_rows: bool) -> str:
 def cluster_parts(cluster: dict) -> list[str]:
     seed_ratio = SEED_TABLE[2][4] / SEED_TABLE[0][4]
     parts = []
-    for protocol, table in cluster["protocols"].items():
+    found = cluster["protocols"]
+    for protocol in [*(p for p in PROTOCOLS if p in found), *(p for p in found if p not in PROTOCOLS)]:
+        table = found[protocol]
         ratios = ", ".join(f"{m} {ratio:.2f}×" for m, ratio in table["ami_ratio_style_vs_pixels_kmeans"].items())
         versus = f"; the seed article on EMNIST: {seed_ratio:.2f}×" if protocol == "seen_writers" else ""
         parts.append(f"**Writer clustering, {protocol.replace('_', ' ')}**: {PROTOCOLS.get(protocol, protocol)}; "
