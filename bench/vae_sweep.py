@@ -24,7 +24,8 @@ from kakite.writers import clustering, disentangle, protocols
 
 SPLIT, WORK = Path("data/split"), Path("data/work/sweep")
 SETTINGS = {
-    "default": {},
+    "default": {},  # params.yaml as it stands
+    "digit 0": {"digit_weight": 0.0},
     "adversary 5": {"adversary_weight": 5.0},
     "adversary 10": {"adversary_weight": 10.0},
     "crosscov 5": {"crosscov_weight": 5.0},
