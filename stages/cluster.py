@@ -1,6 +1,10 @@
-"""cluster: the seed's writer-clustering table on raw pixels, z_content, z_style and per-writer z_style means.
+"""cluster: the seed's writer-clustering table, for kakite's VAE and each baseline, in two protocols
+(protocols.py): "seen_writers" (test images of the writers the VAEs trained on, as the seed did) and
+"new_writers" (every image of the writers withheld from training).
 
-Outputs: metrics/cluster.json (rows laid out like the seed's table) and metrics/plots/cluster/tsne_style.png.
+Outputs: metrics/cluster.json (per protocol: rows laid out like the seed's table, with a `model`
+column, and each model's K-Means AMI ratio z_style / raw pixels; kakite's two ratios also at the top
+level, for `dvc metrics diff`) and metrics/plots/cluster/tsne_style.png (kakite, seen writers).
 """
 
 from __future__ import annotations
@@ -10,44 +14,53 @@ from pathlib import Path
 import numpy as np
 from sklearn.manifold import TSNE
 
-from kakite.core import entry, metrics, plots
+from kakite.core import entry, plots
 from kakite.core.atomic import load_npz, write_json
 from kakite.core.params import load_params
-from kakite.writers import clustering, disentangle
+from kakite.writers import clustering, disentangle, protocols
 from kakite.writers.model_dir import Stylist
 
-MODEL, PLOTS = Path("data/models/vae"), Path("metrics/plots/cluster")
+SPLIT, MODEL, PLOTS = Path("data/split"), Path("data/models/vae"), Path("metrics/plots/cluster")
+RATIO = "ami_ratio_style_vs_pixels_kmeans"
+
+
+def _models() -> dict[str, Stylist]:
+    """kakite's VAE and every baseline saved next to it by train_vae."""
+    baselines = sorted(p for p in (MODEL / "baselines").glob("*") if p.is_dir())
+    return {"kakite": Stylist.load(MODEL), **{p.name: Stylist.load(p) for p in baselines}}
+
+
+def _images(new: np.ndarray, n: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per protocol: (images, writer names)."""
+    raw = {part: load_npz(SPLIT / f"digits_{part}.npz") for part in disentangle.PARTS}
+    test = raw["test"]
+    seen = protocols.protocol_rows(test["writers"], np.setdiff1d(raw["train"]["writers"], new), n)
+    every = {k: np.concatenate([raw[p][k] for p in disentangle.PARTS]) for k in ("images", "writers")}
+    fresh = protocols.protocol_rows(every["writers"], new, n)
+    chosen = {"seen_writers": (test["images"][seen], test["writers"][seen]),
+              "new_writers": (every["images"][fresh], every["writers"][fresh])}
+    return {name: (disentangle.digit_inputs(images), writers) for name, (images, writers) in chosen.items()
+            if len(writers)}
 
 
 def main() -> None:
     cfg = load_params("cluster")
-    from kakite.writers.network import encode_means
-
-    test = load_npz("data/split/digits_test.npz")
-    chosen = clustering.top_writers(test["writers"], cfg.writers)
-    keep = np.isin(test["writers"], chosen)
-    names = test["writers"][keep]
-    labels = np.searchsorted(chosen, names)
-    x = disentangle.digit_inputs(test["images"][keep])
-    z_content, z_style = encode_means(Stylist.load(MODEL).encoder, x)
-    mean_z, mean_labels = clustering.chunk_means(z_style, labels, cfg.per_writer_mean)
-    spaces = [("raw pixels", x), ("z_content", z_content), ("z_style", z_style),
-              (f"z_style, mean of {cfg.per_writer_mean}", mean_z)]
-    rows = []
-    for name, features in spaces:
-        truth = mean_labels if name.startswith("z_style, mean") else labels
-        dims = features.reshape(len(features), -1).shape[1]
-        for method, s in clustering.score(features, truth, len(chosen), cfg.seed).items():
-            rows.append({"method": method, "features": f"{name} ({dims})", **s})
-    by = {(row["method"], row["features"].split(" (")[0]): row for row in rows}
-    ratio = by[("K-Means", "z_style")]["ami"] / max(by[("K-Means", "raw pixels")]["ami"], 1e-9)
+    models = _models()
+    new = np.asarray(models["kakite"].meta.get("new_writers", []), dtype=str)
+    images, tables = _images(new, cfg.writers), {}
+    for protocol, (x, writers) in images.items():
+        latents = {name: stylist.encode(x) for name, stylist in models.items()}
+        tables[protocol] = clustering.protocol_table(x, latents, writers, cfg.per_writer_mean, cfg.seed)
+        print(f"cluster: {protocol}, {tables[protocol]['writers']} writers, K-Means AMI z_style / raw = "
+              f"{tables[protocol][RATIO]}")
+    x, writers = images["seen_writers"]
+    z_style = models["kakite"].encode(x)[1]
     tsne = TSNE(perplexity=min(cfg.tsne_perplexity, (len(z_style) - 1) / 3), random_state=cfg.seed, init="pca")
-    plots.scatter(tsne.fit_transform(z_style), labels, PLOTS / "tsne_style.png",
-                  f"t-SNE of z_style, {len(chosen)} writers (colour = writer)", "", "", legend=False)
-    write_json("metrics/cluster.json", {"writers": len(chosen), "images": len(labels),
-                                        "per_writer_mean": cfg.per_writer_mean, "rows": rows,
-                                        "ami_ratio_style_vs_pixels_kmeans": metrics.r(ratio)})
-    print(f"cluster: {len(chosen)} writers, K-Means AMI z_style / raw = {ratio:.2f}")
+    plots.scatter(tsne.fit_transform(z_style), np.unique(writers, return_inverse=True)[1], PLOTS / "tsne_style.png",
+                  f"t-SNE of kakite's z_style, {len(np.unique(writers))} seen writers (colour = writer)", "", "",
+                  legend=False)
+    headline = {f"{RATIO}_{protocol}": table[RATIO]["kakite"] for protocol, table in tables.items()}
+    write_json("metrics/cluster.json", {"per_writer_mean": cfg.per_writer_mean, **headline, "protocols": tables})
 
 
 if __name__ == "__main__":

@@ -1,8 +1,14 @@
-"""train_vae: the two-bottleneck VAE on digits with writer ids, its split measures, and seed experiment I.
+"""train_vae: the two-bottleneck VAE on digits with writer ids, its baselines, their split measures, and
+seed experiment I.
 
-Outputs: data/models/vae/ (encoder.h5, decoder.h5, meta.json), metrics/vae.json,
-metrics/plots/vae/training/ (DVCLive: per-epoch curves), and experiment I's PNGs (1-D z_content × 1-D
-z_style, the seed's model): metrics/plots/vae/experiment1_latents.png and metrics/plots/vae/experiment1_grid.png.
+The `train_vae.new_writers` writers drawn by protocols.draw_new_writers are withheld from every model
+here (all splits); their names go into meta.json for the cluster stage's "new writers" protocol.
+
+Outputs: data/models/vae/ (encoder.h5, decoder.h5, meta.json; each baseline the same under
+baselines/<name>/), metrics/vae.json (kakite's measures, each baseline's under "baselines"),
+metrics/plots/vae/training/ and metrics/plots/vae/baselines/<name>/ (DVCLive: per-epoch curves), and
+experiment I's PNGs (1-D z_content × 1-D z_style, the seed's model): metrics/plots/vae/experiment1_latents.png
+and metrics/plots/vae/experiment1_grid.png.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from kakite.core import entry, plots
-from kakite.core.atomic import load_npz, write_json
+from kakite.core.atomic import write_json
 from kakite.core.charset import DIGITS
 from kakite.core.params import load_params
 from kakite.writers import disentangle
@@ -22,18 +28,11 @@ SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/vae"), Path("m
 GRID = 15  # experiment I's decoded grid is GRID × GRID over ±2 standard deviations
 
 
-def _load(part: str, known: np.ndarray | None = None) -> dict:
-    data = load_npz(SPLIT / f"digits_{part}.npz")
-    known = np.unique(data["writers"]) if known is None else known
-    return {"x": disentangle.digit_inputs(data["images"]), "y": data["labels"].astype(np.int64),
-            "w": disentangle.writer_ids(data["writers"], known), "names": known}
-
-
 def _experiment_1d(cfg, tr: dict, va: dict, te: dict) -> None:
     from kakite.writers.network import decode, encode_means
 
     model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], 1, 1, "seed",
-                          cfg.experiment_1d_epochs, None, WORK)
+                              cfg.experiment_1d_epochs, None, WORK)
     zc, zs = encode_means(model.encoder, te["x"])
     points = np.concatenate([zc, zs], axis=1)
     plots.scatter(points, te["y"], PLOTS / "experiment1_latents.png", "test latents by digit (seed model, 1-D + 1-D)",
@@ -46,20 +45,32 @@ def _experiment_1d(cfg, tr: dict, va: dict, te: dict) -> None:
                      "decoded over (z_content, z_style)", "z_content →", "z_style ↓")
 
 
+def _train_and_save(cfg, parts: dict, new: np.ndarray, folder: Path, log_dir: Path, variant: str, z_content: int,
+                    z_style: int, epochs: int, weights: dict | None = None, with_pixels: bool = True) -> dict:
+    """Train one model on the seen writers, save it to `folder` and return its measures."""
+    tr, va, te = (parts[p] for p in disentangle.PARTS)
+    model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], z_content, z_style,
+                              variant, epochs, log_dir, WORK, weights=weights)
+    facts = {"variant": variant, "z_content": z_content, "z_style": z_style, "new_writers": new.tolist()}
+    Stylist.save(folder, model.encoder, model.decoder, DIGITS,
+                 {**facts, **disentangle.latent_summary(model, tr["x"], tr["y"])})
+    scores = disentangle.evaluate(model, cfg.seed, tr, te, with_pixels=with_pixels)
+    return {**scores, **{k: v for k, v in facts.items() if k != "new_writers"}, "epochs": epochs}
+
+
 def main() -> None:
     cfg = load_params("train_vae")
-    tr = _load("train")
-    va, te = _load("val", tr["names"]), _load("test", tr["names"])
-    model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], cfg.z_content, cfg.z_style,
-                          cfg.variant, cfg.epochs, PLOTS / "training", WORK)
-    scores = disentangle.evaluate(model, cfg.seed, tr, te)
-    scores.update({"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
-                   "writers": len(tr["names"])})
-    Stylist.save(MODEL, model.encoder, model.decoder, DIGITS,
-                 {"variant": cfg.variant, "z_content": cfg.z_content, "z_style": cfg.z_style,
-                  **disentangle.latent_summary(model, tr["x"], tr["y"])})
+    parts, new = disentangle.load_digits(SPLIT, cfg.new_writers, cfg.seed)
+    scores = _train_and_save(cfg, parts, new, MODEL, PLOTS / "training", cfg.variant, cfg.z_content, cfg.z_style,
+                             cfg.epochs)
+    scores.update({"writers": len(np.unique(parts["train"]["writers"])), "new_writers": len(new), "baselines": {}})
+    for name in cfg.baselines:
+        base = disentangle.BASELINES[name]
+        scores["baselines"][name] = _train_and_save(
+            cfg, parts, new, MODEL / "baselines" / name, PLOTS / "baselines" / name, base["variant"],
+            base["z_content"], base["z_style"], cfg.baseline_epochs, base["weights"], with_pixels=False)
     if cfg.experiment_1d_epochs:
-        _experiment_1d(cfg, tr, va, te)
+        _experiment_1d(cfg, parts["train"], parts["val"], parts["test"])
     write_json("metrics/vae.json", scores)
     print(f"train_vae: {scores}")
 

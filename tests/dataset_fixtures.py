@@ -129,13 +129,32 @@ def write_manifest_zip(
     return rows
 
 
-def emnist_dataset(samples: dict[str, list[tuple[str, int]]] = EMNIST_SAMPLES) -> dict:
+def emnist_writers(writers: int, samples: int) -> dict[str, list[tuple[str, int]]]:
+    """EMNIST_SAMPLES' layout for `writers` writers with `samples` of each digit in train and one in test."""
+    train = [(str(d), 100 + w) for w in range(writers) for d in range(10) for _ in range(samples)]
+    return {"train": train, "test": [(str(d), 100 + w) for w in range(writers) for d in range(10)]}
+
+
+def _written(digit: str, writer: int, nth: int) -> np.ndarray:
+    """draw_digit shifted: vertically by the writer (a persistent style, 7 distinct), sideways by the
+    sample (no two of one writer and digit alike, for up to 4 samples across the splits)."""
+    return np.roll(draw_digit(digit), (writer % 7 - 3, 2 * (nth % 4) - 3), axis=(0, 1))
+
+
+def emnist_dataset(samples: dict[str, list[tuple[str, int]]] = EMNIST_SAMPLES, styled: bool = False) -> dict:
     """EMNIST's MATLAB struct as nested dicts (savemat writes dicts as structs): dataset.{train,test}
     .{images,labels,writers} and dataset.mapping. Each image row is the upright digit in column-major
-    order, which is how MATLAB stores a 28x28 matrix flattened."""
+    order, which is how MATLAB stores a 28x28 matrix flattened. `styled` draws each writer's digits
+    shifted (_written), so that writers differ and no two samples are byte-identical."""
+
+    count: dict[tuple[str, int], int] = {}  # samples so far per (digit, writer), across the splits
 
     def split(items: list[tuple[str, int]]) -> dict:
-        images = np.stack([draw_digit(d).flatten(order="F") for d, _ in items]).astype(np.uint8)
+        drawn = []
+        for d, w in items:
+            count[d, w] = count.get((d, w), 0) + 1
+            drawn.append(_written(d, w, count[d, w] - 1) if styled else draw_digit(d))
+        images = np.stack([image.flatten(order="F") for image in drawn]).astype(np.uint8)
         return {
             "images": images,
             "labels": np.array([[int(d)] for d, _ in items], dtype=np.uint8),
@@ -146,14 +165,16 @@ def emnist_dataset(samples: dict[str, list[tuple[str, int]]] = EMNIST_SAMPLES) -
     return {"dataset": {name: split(items) for name, items in samples.items()} | {"mapping": mapping}}
 
 
-def write_emnist_mat(path: Path, samples: dict[str, list[tuple[str, int]]] = EMNIST_SAMPLES) -> Path:
-    scipy.io.savemat(path, emnist_dataset(samples), do_compression=True)
+def write_emnist_mat(path: Path, samples: dict[str, list[tuple[str, int]]] = EMNIST_SAMPLES,
+                     styled: bool = False) -> Path:
+    scipy.io.savemat(path, emnist_dataset(samples, styled), do_compression=True)
     return path
 
 
-def write_emnist_matlab_zip(zip_path: Path, member: str = "matlab/emnist-digits.mat") -> Path:
+def write_emnist_matlab_zip(zip_path: Path, member: str = "matlab/emnist-digits.mat",
+                            samples: dict[str, list[tuple[str, int]]] = EMNIST_SAMPLES, styled: bool = False) -> Path:
     """matlab.zip as NIST ships it: one .mat per EMNIST split under matlab/ (here only the digits)."""
-    mat = write_emnist_mat(zip_path.with_name("fixture-emnist-digits.mat"))
+    mat = write_emnist_mat(zip_path.with_name("fixture-emnist-digits.mat"), samples, styled)
     write_zip(zip_path, [("matlab", None), (member, mat.read_bytes())])
     mat.unlink()
     return zip_path

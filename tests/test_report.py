@@ -77,12 +77,31 @@ def test_recognizer_table_reads_each_domain(tmp_path):
     assert "| baseline: seed | 9 | 2.0 % | – | – |" in table
 
 
-def test_cluster_table_keeps_the_seed_reference_rows(tmp_path):
-    rows = [{"method": "K-Means", "features": "z_style (10)", "purity": 0.5, "ari": 0.25, "ami": 0.125}]
-    (tmp_path / "cluster.json").write_text(json.dumps({"writers": 100, "rows": rows}))
-    table = readme.render(tmp_path)
-    assert "| seed 3 | K-Means | z_b 10 (seed article, EMNIST) | 0.1971 | 0.0275 | 0.0736 |" in table
-    assert "| 1 | K-Means | z_style (10) | 0.5000 | 0.2500 | 0.1250 |" in table
+def test_cluster_tables_mark_the_article_rows_and_show_every_model_and_protocol(tmp_path):
+    row = {"method": "K-Means", "purity": 0.5, "ari": 0.25, "ami": 0.125}
+    rows = [{**row, "model": "", "features": "raw pixels (784)"}]
+    rows += [{**row, "model": model, "features": "z_style (10)"} for model in ("kakite", "seed")]
+    table = {"writers": 100, "images": 1600, "rows": rows,
+             "ami_ratio_style_vs_pixels_kmeans": {"kakite": 2.5, "seed": 1.25}}
+    cluster = {"protocols": {"seen_writers": table, "new_writers": {**table, "writers": 20}}}
+    (tmp_path / "cluster.json").write_text(json.dumps(cluster))
+    text = readme.render(tmp_path)
+    article = "| article 3 | seed article, **EMNIST (another dataset)** | K-Means | z_b 10 | 0.1971 | 0.0275 | 0.0736 |"
+    assert text.count(article) == 1  # only next to the seed's own protocol
+    assert "| 1 | – | K-Means | raw pixels (784) | 0.5000 | 0.2500 | 0.1250 |" in text
+    assert "| 3 | seed | K-Means | z_style (10) |" in text
+    assert "Writer clustering, new writers" in text and "20 writers" in text
+    assert "kakite 2.50×, seed 1.25×; the seed article on EMNIST: 1.27×" in text
+
+
+def test_vae_table_puts_baselines_next_to_kakite(tmp_path):
+    vae = {"digit_accuracy_content": 0.999, "leakage_probe_style": 0.12, "writer_probe_pixels": 0.5,
+           "baselines": {"seed": {"digit_accuracy_content": 0.98, "leakage_probe_style": 0.6}}}
+    (tmp_path / "vae.json").write_text(json.dumps(vae))
+    text = readme.render(tmp_path)
+    assert "| measure | kakite | baseline: seed |" in text
+    assert "| leakage: digit probe on z_style (chance 10 %) | 12.0 % | 60.0 % |" in text
+    assert "| writer probe on raw pixels | 50.0 % | 50.0 % |" in text
 
 
 def _topk(n: int, top1: float, top5: float) -> dict:

@@ -18,6 +18,7 @@ from kakite.writers.network import (
     decode,
     encode_means,
     gaussian_kl,
+    label_share,
     train_vae,
     writer_spread,
 )
@@ -28,11 +29,11 @@ from tests.test_cnn import tfjs_predict, to_tfjs
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
 
 WEIGHTS = {"kl_weight": 1.0, "classifier_weight": 10.0, "crosscov_weight": 1.0, "adversary_weight": 1.0,
-           "group_weight": 1.0}
+           "group_weight": 1.0, "digit_weight": 1.0}
 TERMS = {
     "seed": {"loss", "reconstruction", "kl_content", "kl_style", "classifier", "crosscov", "accuracy"},
     "kakite": {"loss", "reconstruction", "kl_content", "kl_style", "classifier", "crosscov", "adversary", "group",
-               "accuracy", "adversary_accuracy"},
+               "digit", "accuracy", "adversary_accuracy"},
 }
 
 
@@ -53,7 +54,7 @@ def vae(variant: str, z: int = 3) -> keras.Model:
 
 def assert_loss_is_the_weighted_sum(logs: dict) -> None:
     expected = logs["reconstruction"] + logs["kl_content"] + logs["kl_style"] + 10.0 * logs["classifier"]
-    expected += sum(logs[name] for name in ("crosscov", "adversary", "group") if name in logs)
+    expected += sum(logs[name] for name in ("crosscov", "adversary", "group", "digit") if name in logs)
     assert logs["loss"] == pytest.approx(expected, rel=1e-4)
 
 
@@ -129,6 +130,20 @@ def test_writer_spread_is_zero_for_consistent_writers_and_scale_free():
     spread = float(writer_spread(z, writers))
     assert 0.0 < spread <= 1.0
     assert float(writer_spread(10.0 * z, writers)) == pytest.approx(spread, rel=1e-4)
+
+
+def test_label_share_is_zero_when_every_label_has_the_same_mean():
+    labels = tf.constant([0, 0, 1, 1])
+    same_means = tf.constant([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    assert float(label_share(same_means, labels)) == pytest.approx(0.0, abs=1e-6)
+    apart = tf.constant([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]])
+    assert float(label_share(apart, labels)) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_digit_term_is_kakite_only_and_follows_its_weight():
+    assert "digit" in build_vae("kakite", 2, 2, 5, 28, WEIGHTS).terms
+    assert "digit" not in build_vae("seed", 2, 2, 5, 28, WEIGHTS).terms
+    assert "digit" not in build_vae("kakite", 2, 2, 5, 28, {**WEIGHTS, "digit_weight": 0.0}).terms
 
 
 def test_train_vae_trains_on_writer_batches_and_logs_every_term(tmp_path):

@@ -192,8 +192,12 @@ class TrainVae(Block):
     crosscov_weight: Weight
     adversary_weight: Weight
     group_weight: Weight
+    digit_weight: Weight
     kl_weight: Weight
     experiment_1d_epochs: _int(ge=0, le=EPOCHS_MAX)
+    new_writers: _int(ge=0, le=COUNT_MAX)
+    baselines: list[Literal["seed"]]
+    baseline_epochs: Epochs
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
 
 

@@ -42,14 +42,35 @@ def recognizer_table(cnn: dict) -> str:
     return head + body
 
 
-def cluster_table(cluster: dict) -> str:
-    head = "| # | method | features | purity | ARI | AMI |\n|---|---|---|---:|---:|---:|\n"
-    rows = [f"| seed {i} | {m} | {f} (seed article, EMNIST) | {p:.4f} | {a:.4f} | {ami:.4f} |\n"
-            for i, (m, f, p, a, ami) in enumerate(SEED_TABLE, start=1)]
-    for i, row in enumerate(cluster["rows"], start=1):
-        rows.append(f"| {i} | {row['method']} | {row['features']} | {row['purity']:.4f} | {row['ari']:.4f} | "
-                    f"{row['ami']:.4f} |\n")
+PROTOCOLS = {  # cluster.json's protocols, in README order, with what each measures
+    "seen_writers": "writers the VAEs trained on, their test images (the seed's protocol)",
+    "new_writers": "writers withheld from training, all their images",
+}
+
+
+def cluster_table(table: dict, with_seed_rows: bool) -> str:
+    head = "| # | model | method | features | purity | ARI | AMI |\n|---|---|---|---|---:|---:|---:|\n"
+    rows = [f"| article {i} | seed article, **EMNIST (another dataset)** | {m} | {f} | {p:.4f} | {a:.4f} | "
+            f"{ami:.4f} |\n" for i, (m, f, p, a, ami) in enumerate(SEED_TABLE, start=1)] if with_seed_rows else []
+    for i, row in enumerate(table["rows"], start=1):
+        rows.append(f"| {i} | {row['model'] or '–'} | {row['method']} | {row['features']} | {row['purity']:.4f} | "
+                    f"{row['ari']:.4f} | {row['ami']:.4f} |\n")
     return head + "".join(rows)
+
+
+def cluster_parts(cluster: dict) -> list[str]:
+    seed_ratio = SEED_TABLE[2][4] / SEED_TABLE[0][4]
+    parts = []
+    found = cluster["protocols"]
+    for protocol in [*(p for p in PROTOCOLS if p in found), *(p for p in found if p not in PROTOCOLS)]:
+        table = found[protocol]
+        ratios = ", ".join(f"{m} {ratio:.2f}×" for m, ratio in table["ami_ratio_style_vs_pixels_kmeans"].items())
+        versus = f"; the seed article on EMNIST: {seed_ratio:.2f}×" if protocol == "seen_writers" else ""
+        parts.append(f"**Writer clustering, {protocol.replace('_', ' ')}**: {PROTOCOLS.get(protocol, protocol)}; "
+                     f"{table['writers']} writers, {table['images']} images, K = {table['writers']} "
+                     f"(`metrics/cluster.json`). K-Means AMI on z_style over raw pixels: {ratios}{versus}.\n\n"
+                     + cluster_table(table, with_seed_rows=protocol == "seen_writers"))
+    return parts
 
 
 def vae_table(vae: dict) -> str:
@@ -58,7 +79,11 @@ def vae_table(vae: dict) -> str:
             ("writer probe on z_style", "writer_probe_style"),
             ("writer probe on z_content", "writer_probe_content"),
             ("writer probe on raw pixels", "writer_probe_pixels")]
-    return "| measure | value |\n|---|---:|\n" + "".join(f"| {label} | {_pct(vae.get(k))} |\n" for label, k in keys)
+    models = {"kakite": vae, **{f"baseline: {k}": v for k, v in vae.get("baselines", {}).items()}}
+    head = "| measure | " + " | ".join(models) + " |\n|---|" + "---:|" * len(models) + "\n"
+    pixels = vae.get("writer_probe_pixels")  # depends on the data alone: the same for every model
+    return head + "".join(f"| {label} | " + " | ".join(_pct(m.get(k, pixels if k == "writer_probe_pixels" else None))
+                                                        for m in models.values()) + " |\n" for label, k in keys)
 
 
 def export_table(exported: dict) -> str:
@@ -174,12 +199,7 @@ def render(metrics_dir: Path = Path("metrics")) -> str:
     if vae := _load(metrics_dir, "vae"):
         parts.append("**Who wrote it**: the VAE's split (`metrics/vae.json`)\n\n" + vae_table(vae))
     if cluster := _load(metrics_dir, "cluster"):
-        ratio = cluster.get("ami_ratio_style_vs_pixels_kmeans")
-        seed_ratio = SEED_TABLE[2][4] / SEED_TABLE[0][4]
-        versus = "" if ratio is None else (f" K-Means AMI on z_style is {ratio:.2f}× that on raw pixels "
-                                           f"(the seed article: {seed_ratio:.2f}×).")
-        parts.append(f"**Writer clustering**, {cluster['writers']} writers, K = {cluster['writers']} "
-                     f"(`metrics/cluster.json`).{versus}\n\n" + cluster_table(cluster))
+        parts += cluster_parts(cluster)
     if exported := _load(metrics_dir, "export"):
         parts.append("**In the browser** (`metrics/export.json`)\n\n" + export_table(exported))
     if bench := _load(metrics_dir, "bench"):

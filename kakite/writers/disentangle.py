@@ -5,14 +5,31 @@ The measures (metrics/vae.json):
 - digit accuracy of the VAE's own classifier on z_content (posterior means);
 - leakage probe: a logistic regression reading the digit from z_style (chance 10 %, lower is better);
 - writer probes: the same linear probe reading the writer from z_style, z_content and raw pixels.
-Probes train on the train split and score on the test split; digits share writers across splits.
+Probes train on the train split and score on the test split, both restricted to the writers the VAE
+trains on (protocols.py: the "new" writers are withheld from everything here).
+
+Baselines (train_vae.baselines) are trained on the same images and measured the same way. "seed" is
+the article's model with the article's loss weights (SEED_WEIGHTS), whatever kakite's params say.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from kakite.core import metrics, preprocess
+from kakite.core.atomic import load_npz
+from kakite.writers.protocols import draw_new_writers
+
+PARTS = ("train", "val", "test")
+# The article's objective per image: summed Bernoulli NLL + KL of both latents + C2 * cross-entropy,
+# where C2 = 10000 multiplied a batch-mean cross-entropy its code divided by the batch size (256)
+# again: 10000 / 256 per image. No cross-covariance, adversary, group or digit term.
+SEED_WEIGHTS = {"kl_weight": 1.0, "classifier_weight": 10000 / 256, "crosscov_weight": 0.0,
+                "adversary_weight": 0.0, "group_weight": 0.0, "digit_weight": 0.0}
+WEIGHT_KEYS = tuple(SEED_WEIGHTS)
+BASELINES = {"seed": {"variant": "seed", "z_content": 10, "z_style": 10, "weights": SEED_WEIGHTS}}  # the article's
 
 
 def digit_inputs(images: np.ndarray) -> np.ndarray:
@@ -25,9 +42,31 @@ def writer_ids(writers: np.ndarray, known: np.ndarray) -> np.ndarray:
     return np.searchsorted(known, writers).astype(np.int64)
 
 
+def load_digits(split_dir: Path, new_writers: int, seed: int) -> tuple[dict[str, dict], np.ndarray]:
+    """The train/val/test digit parts the VAE may see, and the names of the withheld "new" writers.
+
+    Each part holds x (model inputs), y, w (writer ids in the order of the sorted training writers),
+    writers (names) and the raw arrays' row mask `kept`.
+    """
+    raw = {part: load_npz(split_dir / f"digits_{part}.npz") for part in PARTS}
+    new = draw_new_writers(np.concatenate([raw[p]["writers"] for p in PARTS]), new_writers, seed)
+    known = np.setdiff1d(np.unique(raw["train"]["writers"]), new)
+    parts = {}
+    for part, data in raw.items():
+        kept = ~np.isin(data["writers"], new)
+        names = data["writers"][kept]
+        parts[part] = {"x": digit_inputs(data["images"][kept]), "y": data["labels"][kept].astype(np.int64),
+                       "w": writer_ids(names, known), "writers": names}
+    return parts, new
+
+
 def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-          w_val: np.ndarray, z_content: int, z_style: int, variant: str, epochs: int, log_dir, work_dir):
-    """Build and train one VAE under the params' strategy; returns the trained model."""
+          w_val: np.ndarray, z_content: int, z_style: int, variant: str, epochs: int, log_dir, work_dir,
+          weights: dict[str, float] | None = None):
+    """Build and train one VAE under the params' strategy; returns the trained model.
+
+    `weights` (params-style keys) replace the params' loss weights, as a baseline's fixed recipe does.
+    """
     import tf_keras as keras
 
     from kakite.training.batches import fingerprint
@@ -35,20 +74,20 @@ def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y
     from kakite.writers.network import build_vae, train_vae
 
     keras.utils.set_random_seed(cfg.seed)
-    weights = {k: getattr(cfg, k) for k in ("kl_weight", "classifier_weight", "crosscov_weight",
-                                            "adversary_weight", "group_weight")}
+    weights = weights or {k: getattr(cfg, k) for k in WEIGHT_KEYS}
     with select_strategy(cfg.strategy).scope():
         model = build_vae(variant, z_content, z_style, 10, x.shape[1], weights)
     config = {"params": cfg.model_dump(), "variant": variant, "z": [z_content, z_style], "epochs": epochs,
-              "data": fingerprint(x, y, w, x_val)}
+              "weights": weights, "data": fingerprint(x, y, w, x_val)}
     train_vae(model, x, y, w, x_val, y_val, w_val, epochs, cfg.batch_size, cfg.learning_rate, cfg.seed, log_dir,
-              checkpoint_dir=work_dir / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config,
+              checkpoint_dir=Path(work_dir) / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config,
               delete_checkpoint=True)
     return model
 
 
-def evaluate(model, seed: int, train: dict, test: dict) -> dict:
-    """The split measures above; `train`/`test` hold x, y, w (writer ids) and pixels."""
+def evaluate(model, seed: int, train: dict, test: dict, with_pixels: bool = True) -> dict:
+    """The split measures above; `train`/`test` hold x, y and w (writer ids). The writer probe on raw
+    pixels depends on the data alone: `with_pixels=False` skips it (a baseline's second copy)."""
     from kakite.writers.network import encode_means
 
     zc_tr, zs_tr = encode_means(model.encoder, train["x"])
@@ -57,7 +96,7 @@ def evaluate(model, seed: int, train: dict, test: dict) -> dict:
                             return_dict=True)
     digit_pred = model.classifier.predict(zc_te, batch_size=512, verbose=0).argmax(axis=1)
     probe = lambda a, b, target: metrics.linear_probe(a, train[target], b, test[target], seed)  # noqa: E731
-    return {
+    scores = {
         "reconstruction_bce": metrics.r(losses["reconstruction"]),
         "kl_content": metrics.r(losses["kl_content"]),
         "kl_style": metrics.r(losses["kl_style"]),
@@ -65,8 +104,10 @@ def evaluate(model, seed: int, train: dict, test: dict) -> dict:
         "leakage_probe_style": probe(zs_tr, zs_te, "y"),
         "writer_probe_style": probe(zs_tr, zs_te, "w"),
         "writer_probe_content": probe(zc_tr, zc_te, "w"),
-        "writer_probe_pixels": probe(train["x"], test["x"], "w"),
     }
+    if with_pixels:
+        scores["writer_probe_pixels"] = probe(train["x"], test["x"], "w")
+    return scores
 
 
 def latent_summary(model, x: np.ndarray, y: np.ndarray) -> dict:

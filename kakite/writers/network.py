@@ -14,12 +14,13 @@ digit, hopefully the writer. kakite keeps that model as variant "seed" and adds 
   concat(z_content, z_style), the same losses, plus two pressures on z_style: an adversary that tries
   to read the digit from it through a gradient-reversal layer (so the encoder learns to hide it), and
   a writer-group term in the spirit of ML-VAE (Bouchacourt et al. 2018) that pulls each image's
-  z_style toward the mean of its writer's images in the batch.
+  z_style toward the mean of its writer's images in the batch; optionally a digit term, the share of
+  z_style's batch variance between the digits' means (what a linear probe reads), pushed to 0.
 
 Loss per image, averaged over the batch (the logged metrics are the unweighted terms):
     reconstruction + kl_weight * (kl_content + kl_style) + classifier_weight * classifier
-    + crosscov_weight * crosscov + adversary_weight * adversary + group_weight * group
-An optional term is part of the model only when its weight is > 0 (and, for adversary and group,
+    + crosscov_weight * crosscov + adversary_weight * adversary + group_weight * group + digit_weight * digit
+An optional term is part of the model only when its weight is > 0 (and, for adversary, group and digit,
 only in variant "kakite"). Validation (test_step) uses the posterior means instead of samples, so
 validation numbers are deterministic.
 
@@ -184,6 +185,12 @@ def writer_spread(z: tf.Tensor, writers: tf.Tensor) -> tf.Tensor:
     return within / (total + keras.backend.epsilon())
 
 
+def label_share(z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+    """Share of z's batch variance between the labels' means: 0 when every label has the same mean z,
+    so a linear read-out of the label from z has nothing to go on."""
+    return 1.0 - writer_spread(z, labels)
+
+
 @dataclass(frozen=True)
 class LossWeights:
     kl: float = 1.0
@@ -191,6 +198,7 @@ class LossWeights:
     crosscov: float = 0.0
     adversary: float = 0.0
     group: float = 0.0
+    digit: float = 0.0
 
     @classmethod
     def from_params(cls, weights: Mapping[str, float]) -> LossWeights:
@@ -221,6 +229,7 @@ class DisentanglingVAE(keras.Model):
         adversary: keras.Model | None,
         weights: LossWeights,
         use_group: bool,
+        use_digit: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -229,7 +238,8 @@ class DisentanglingVAE(keras.Model):
         self.use_group = use_group
         self.sampling = Sampling(name="sampling")
         self.reversal = GradientReversal(name="gradient_reversal")
-        optional = {"crosscov": weights.crosscov > 0, "adversary": adversary is not None, "group": use_group}
+        optional = {"crosscov": weights.crosscov > 0, "adversary": adversary is not None, "group": use_group,
+                    "digit": use_digit}
         self.terms = ["reconstruction", "kl_content", "kl_style", "classifier"]
         self.terms += [name for name, used in optional.items() if used]
         names = ["loss", *self.terms, "accuracy"]
@@ -274,10 +284,12 @@ class DisentanglingVAE(keras.Model):
             scores["adversary_accuracy"] = keras.metrics.sparse_categorical_accuracy(labels, adversary_probs)
         if self.use_group:
             terms["group"] = writer_spread(mu_s, targets["writer"])
+        if "digit" in self.terms:
+            terms["digit"] = label_share(mu_s, labels)
         w = self.term_weights
         loss = terms["reconstruction"] + w.kl * (terms["kl_content"] + terms["kl_style"])
         loss += w.classifier * terms["classifier"]
-        for name in ("crosscov", "adversary", "group"):
+        for name in ("crosscov", "adversary", "group", "digit"):
             if name in terms:
                 loss += getattr(w, name) * terms[name]
         return loss, terms, scores
@@ -325,6 +337,7 @@ def build_vae(
         adversary=build_adversary(z_style, n_classes) if kakite and loss_weights.adversary > 0 else None,
         weights=loss_weights,
         use_group=kakite and loss_weights.group > 0,
+        use_digit=kakite and loss_weights.digit > 0,
         name=f"vae_{variant}",
     )
 
