@@ -70,11 +70,6 @@ def test_several_errors_report_the_first_and_count_the_rest(params_with):
     assert message.endswith("(+1 more)")
 
 
-def test_reversed_style_range_is_rejected(params_with):
-    message = error_for(params_with({"fetch.style.slant_deg": [18.0, -18.0]}))
-    assert "fetch.style" in message and "slant_deg" in message
-
-
 def test_reversed_style_range_names_the_full_dotted_key(params_with):
     message = error_for(params_with({"fetch.style.slant_deg": [18.0, -18.0]}))
     assert ": fetch.style.slant_deg: " in message
