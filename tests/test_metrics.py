@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from kakite.core.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions
 
@@ -89,3 +90,20 @@ def test_linear_probe_flattens_image_shaped_codes():
     z, y = blobs(rng, 300, 8, separation=8.0)
     acc = linear_probe(z[:200].reshape(200, 2, 4), y[:200], z[200:].reshape(100, 2, 4), y[200:], seed=0)
     assert acc >= 0.98
+
+
+def test_linear_probe_standardises_the_codes():
+    """The label lives in one coordinate a thousand times smaller than the noise in the others: a
+    standardised probe reads it, an unscaled L2-regularised one (C = 1) cannot afford the weight."""
+    rng = np.random.default_rng(3)
+
+    def codes(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 2, n)
+        z = rng.normal(size=(n, 4))
+        z[:, 0] = (y - 0.5) * 2e-3 + rng.normal(scale=2e-4, size=n)
+        return z, y
+
+    (z_train, y_train), (z_test, y_test) = codes(400), codes(400)
+    assert linear_probe(z_train, y_train, z_test, y_test, seed=0) == 1.0
+    unscaled = LogisticRegression(max_iter=2000, random_state=0).fit(z_train, y_train).score(z_test, y_test)
+    assert unscaled < 0.6  # the same data without the StandardScaler: near chance

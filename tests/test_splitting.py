@@ -103,3 +103,13 @@ def test_unify_duplicates_moves_copies_to_the_first_copy_split():
     assert unified.tolist() == [TRAIN, VAL, TEST, VAL, TEST, TRAIN, VAL, TEST]
     assert crossing_hashes(images, unified) == 0
     assert split[3] == TRAIN  # the input is not modified
+
+
+@pytest.mark.parametrize(("group_by", "groups"), [
+    ("writer", np.array([f"w{i:03d}" for i in range(100)])),  # 100 writers, one row each
+    ("none", np.full(100, UNGROUPED)),
+])
+def test_fractions_are_of_the_whole(group_by, groups):
+    """val=0.15, test=0.2 of 100 rows: 20 test, then 15 val = 0.15 / (1 - 0.2) of the 80 left (not 12)."""
+    split = assign(groups, np.arange(100) % N_CLASSES, group_by, val=0.15, test=0.2, seed=0)
+    assert np.bincount(split, minlength=3).tolist() == [65, 15, 20]
