@@ -167,6 +167,8 @@ def test_spec_constants_are_json_and_complete() -> None:
     }
     assert constants["version"] == preprocess.SPEC_VERSION
     assert constants["luma"] == pytest.approx([0.299, 0.587, 0.114])
+    assert constants["composite_over"] == 255  # web/preprocess.js composites the canvas over this grey
+    assert set(constants) == {"size", "box", "min_contrast", "ink_threshold", "version", "luma", "composite_over"}
     assert Spec(**{k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold")}) == DIGITS
 
 

@@ -105,6 +105,19 @@ def test_unify_duplicates_moves_copies_to_the_first_copy_split():
     assert split[3] == TRAIN  # the input is not modified
 
 
+def test_unify_duplicates_counts_every_moved_copy():
+    images = images_with_copies(np.random.default_rng(2), 5, {0: [2, 3, 4]})
+    _, moved = unify_duplicates(images, np.array([TEST, TRAIN, TRAIN, VAL, TRAIN], np.int8))
+    assert moved == 3
+
+
+def test_crossing_hashes_refuses_a_split_of_another_length():
+    """One split label per image: a length mismatch is a bug upstream, not 'no crossing'."""
+    images = images_with_copies(np.random.default_rng(3), 4, {})
+    with pytest.raises(ValueError):
+        crossing_hashes(images, np.zeros(3, np.int8))
+
+
 @pytest.mark.parametrize(("group_by", "groups"), [
     ("writer", np.array([f"w{i:03d}" for i in range(100)])),  # 100 writers, one row each
     ("none", np.full(100, UNGROUPED)),
