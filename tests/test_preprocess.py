@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -233,3 +234,26 @@ def test_scaled_size_rounds_half_up_and_centres_by_floor(name: str, spec: Spec, 
     top, left, h, w = box
     x = to_model_input(fx.EDGE_FIXTURES[name](), spec)
     np.testing.assert_array_equal(x, block_input(spec, top, left, np.ones((h, w))))
+
+
+@pytest.mark.parametrize("shape", [(1, 7), (2, 6), (3, 3), (3, 8), (4, 7), (9, 5), (7, 1)])
+def test_border_median_is_the_frame_each_pixel_once(shape: tuple[int, int]) -> None:
+    """Random pixels against a mask-and-sort oracle of step 1: the frame (whole image below 3 px), element (n-1)//2."""
+    rng = np.random.default_rng(shape[0] * 31 + shape[1])
+    for _ in range(20):
+        g = rng.integers(0, 256, shape, dtype=np.uint8)
+        i, j = np.indices(shape)
+        frame = g if min(shape) < 3 else g[(i == 0) | (i == shape[0] - 1) | (j == 0) | (j == shape[1] - 1)]
+        values = sorted(frame.ravel().tolist())
+        assert preprocess._border_lower_median(g) == values[(len(values) - 1) // 2]
+
+
+@pytest.mark.parametrize("kwargs", [{"size": 1, "box": 1}, {"size": 40, "box": 40}, {"min_contrast": 255},
+                                    {"min_contrast": 0.5}, {"ink_threshold": 0.0}])
+def test_spec_bounds_are_inclusive_where_documented(kwargs: dict) -> None:
+    assert Spec(**kwargs) == Spec(**{**asdict(Spec()), **kwargs})
+
+
+def test_min_contrast_above_255_is_refused() -> None:
+    with pytest.raises(ValueError, match="min_contrast"):
+        Spec(min_contrast=255.5)
