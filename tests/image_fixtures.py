@@ -142,15 +142,16 @@ def two_polarities(bg: int) -> np.ndarray:
     return gray
 
 
-def at_threshold(faint: int = 204) -> np.ndarray:
+def at_threshold(faint: int = 204, below: bool = False) -> np.ndarray:
     """A black 8 x 8 block (peak 255) and one ``faint`` pixel 6 px to its right (step 3).
 
     0.2 * 255 == 51.0 exactly in float64; the default faint pixel has d = 255 - 204 = 51, exactly
-    the cut, so the strict ``>`` leaves it out of the crop box; 203 (d = 52) is inside.
+    the cut, so the strict ``>`` leaves it out of the crop box; 203 (d = 52) is inside. ``below``
+    puts it 4 px under the block instead, so the row rule is tested as well as the column rule.
     """
     gray = np.full((20, 30), PAPER, dtype=np.uint8)
     gray[6:14, 4:12] = INK
-    gray[10, 18] = faint
+    gray[(18, 8) if below else (10, 18)] = faint
     return gray
 
 
@@ -168,6 +169,7 @@ EDGE_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
     "bg_129": lambda: two_polarities(129),
     "at_threshold": at_threshold,
     "above_threshold": lambda: at_threshold(203),
+    "at_threshold_below": lambda: at_threshold(below=True),
     "odd_margin": lambda: bar(8, 5),  # 8 x 5 -> 40 x 25: (48 - 25) // 2 = 11, not 12
     "even_margin": lambda: bar(8, 6),  # 8 x 6 -> 40 x 30: (48 - 30) // 2 = 9
     "half_up_box20": lambda: bar(3, 8),  # 3 * 20 / 8 = 7.5 -> 8 (digits); 15 (hiragana)

@@ -212,8 +212,8 @@ def test_polarity_boundary_is_bg_128(bg: int, dark_ink: bool) -> None:
 def test_a_pixel_exactly_at_the_ink_threshold_is_outside_the_box() -> None:
     """d == 0.2 * peak (51 of 255) does not stretch the crop; d = 52 does (strict ``>``, step 3)."""
     assert HIRAGANA.ink_threshold * 255 == 51.0
-    at = to_model_input(fx.at_threshold())
-    np.testing.assert_array_equal(at, block_input(HIRAGANA, 4, 4, np.ones((40, 40))))
+    for at in (to_model_input(fx.at_threshold()), to_model_input(fx.at_threshold(below=True))):
+        np.testing.assert_array_equal(at, block_input(HIRAGANA, 4, 4, np.ones((40, 40))))
     above = to_model_input(fx.at_threshold(203))
     assert ink_box(above) == (13, 4, 21, 40)  # the crop grows to 8 x 15: 8 * 40 / 15 = 21.3 -> 21 rows
 
