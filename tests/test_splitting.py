@@ -78,6 +78,12 @@ def test_writer_split_needs_three_writers():
         assign(groups, np.zeros(10, int), "writer", 0.15, 0.2, 0)
 
 
+def test_three_writers_are_enough_one_per_split():
+    groups = np.array(["w0"] * 4 + ["w1"] * 4 + ["w2"] * 4)
+    split = assign(groups, np.zeros(12, int), "writer", 0.15, 0.2, 0)
+    assert sorted(np.bincount(split, minlength=3).tolist()) == [4, 4, 4]
+
+
 def images_with_copies(rng: np.random.Generator, n: int, copies: dict[int, list[int]]) -> np.ndarray:
     images = rng.integers(0, 256, (n, 6, 6), dtype=np.uint8)
     for original, dups in copies.items():
