@@ -8,7 +8,7 @@ DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fo
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu zinnia-utils tegaki-zinnia-japanese
 PORT ?= 8000
 
-.PHONY: setup system venv web-vendor check-params repro test test-fast test-demo screenshots report lint bench serve clean-venv
+.PHONY: setup system venv web-vendor check-params repro test test-fast mutation test-demo screenshots report lint bench serve clean-venv
 
 setup: system venv web-vendor
 
@@ -66,6 +66,14 @@ test: setup
 
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not demo"
+
+# Mutation score of the core modules (not part of `make test`: minutes, not seconds). mutmut copies them into
+# mutants/ and runs only their own fast test files ([tool.mutmut] in pyproject.toml); accepted survivors are
+# listed with reasons in tests/mutation_survivors.md.
+mutation: venv
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $$(nproc) || true
+	$(BIN)/mutmut results
 
 # The shipped models in Chromium: the default pipeline first (DVC skips it when up to date).
 test-demo: repro

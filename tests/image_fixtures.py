@@ -116,6 +116,67 @@ def rgba_canvas() -> np.ndarray:
     return rgba_canvas_of(dark_on_light())
 
 
+# --- the spec's edges: each fixture separates one rule of kakite/core/preprocess.py's docstring ------
+
+
+def border_bimodal() -> np.ndarray:
+    """12 x 12, border alternating 100 / 110 (22 each): lower median 100, upper 110 (step 1).
+
+    Light ink (255 | 180, a 4 x 4 block, left | right half) on a 100 background: the ink's two
+    levels keep the ratio (255 - bg) : (180 - bg), so bg itself shows in the output.
+    """
+    gray = np.full((12, 12), 100, dtype=np.uint8)
+    i, j = np.indices(gray.shape)
+    frame = (i == 0) | (i == 11) | (j == 0) | (j == 11)
+    gray[frame & ((i + j) % 2 == 1)] = 110
+    gray[4:8, 4:6] = 255
+    gray[4:8, 6:8] = 180
+    return gray
+
+
+def two_polarities(bg: int) -> np.ndarray:
+    """Uniform ``bg`` paper with a dark 4 x 8 bar and a light 8 x 4 bar: the polarity picks one (step 1)."""
+    gray = np.full((20, 30), bg, dtype=np.uint8)
+    gray[2:6, 2:10] = 0  # dark, wide: the ink when bg >= 128
+    gray[8:16, 20:24] = 255  # light, tall: the ink when bg < 128
+    return gray
+
+
+def at_threshold(faint: int = 204, below: bool = False) -> np.ndarray:
+    """A black 8 x 8 block (peak 255) and one ``faint`` pixel 6 px to its right (step 3).
+
+    0.2 * 255 == 51.0 exactly in float64; the default faint pixel has d = 255 - 204 = 51, exactly
+    the cut, so the strict ``>`` leaves it out of the crop box; 203 (d = 52) is inside. ``below``
+    puts it 4 px under the block instead, so the row rule is tested as well as the column rule.
+    """
+    gray = np.full((20, 30), PAPER, dtype=np.uint8)
+    gray[6:14, 4:12] = INK
+    gray[(18, 8) if below else (10, 18)] = faint
+    return gray
+
+
+def bar(height: int, width: int) -> np.ndarray:
+    """A solid black height x width bar with a 3-px paper margin: the crop is exactly the bar."""
+    gray = np.full((height + 6, width + 6), PAPER, dtype=np.uint8)
+    gray[3 : 3 + height, 3 : 3 + width] = INK
+    return gray
+
+
+EDGE_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
+    "border_bimodal": border_bimodal,
+    "bg_127": lambda: two_polarities(127),
+    "bg_128": lambda: two_polarities(128),
+    "bg_129": lambda: two_polarities(129),
+    "at_threshold": at_threshold,
+    "above_threshold": lambda: at_threshold(203),
+    "at_threshold_below": lambda: at_threshold(below=True),
+    "odd_margin": lambda: bar(8, 5),  # 8 x 5 -> 40 x 25: (48 - 25) // 2 = 11, not 12
+    "even_margin": lambda: bar(8, 6),  # 8 x 6 -> 40 x 30: (48 - 30) // 2 = 9
+    "half_up_box20": lambda: bar(3, 8),  # 3 * 20 / 8 = 7.5 -> 8 (digits); 15 (hiragana)
+    "half_up_box40": lambda: bar(1, 16),  # 1 * 40 / 16 = 2.5 -> 3 (hiragana); 1.25 -> 1 (digits)
+    "hairline": lambda: bar(1, 200),  # 1 * 40 / 200 = 0.2 -> 0, kept at 1 by max(1, ...)
+}
+
 GRAY_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
     "dark_on_light": dark_on_light,
     "light_on_dark": light_on_dark,

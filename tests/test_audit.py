@@ -76,3 +76,11 @@ def test_imbalance_ratio_ignores_empty_classes():
     assert imbalance_ratio(np.array([0, 10, 5, 20])) == 4.0
     assert imbalance_ratio(np.array([1208, 261])) == 4.628
     assert imbalance_ratio(np.array([0, 0])) == 0.0
+
+
+def test_hashes_are_96_bit_hex_digests():
+    """12 bytes (24 hex digits): enough that distinct images never collide in practice, and stable."""
+    hashes = image_hashes(np.arange(512, dtype=np.uint16).reshape(2, 16, 16))
+    assert [len(h) for h in hashes] == [24, 24]
+    assert all(set(h) <= set("0123456789abcdef") for h in hashes)
+    assert hashes[0] != hashes[1]

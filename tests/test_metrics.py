@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
-from kakite.core.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions
+from kakite.core.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions, wilson_interval
 
 
 def test_round_to_four_digits():
@@ -89,3 +90,36 @@ def test_linear_probe_flattens_image_shaped_codes():
     z, y = blobs(rng, 300, 8, separation=8.0)
     acc = linear_probe(z[:200].reshape(200, 2, 4), y[:200], z[200:].reshape(100, 2, 4), y[200:], seed=0)
     assert acc >= 0.98
+
+
+def test_linear_probe_standardises_the_codes():
+    """The label lives in one coordinate a thousand times smaller than the noise in the others: a
+    standardised probe reads it, an unscaled L2-regularised one (C = 1) cannot afford the weight."""
+    rng = np.random.default_rng(3)
+
+    def codes(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 2, n)
+        z = rng.normal(size=(n, 4))
+        z[:, 0] = (y - 0.5) * 2e-3 + rng.normal(scale=2e-4, size=n)
+        return z, y
+
+    (z_train, y_train), (z_test, y_test) = codes(400), codes(400)
+    assert linear_probe(z_train, y_train, z_test, y_test, seed=0) == 1.0
+    unscaled = LogisticRegression(max_iter=2000, random_state=0).fit(z_train, y_train).score(z_test, y_test)
+    assert unscaled < 0.6  # the same data without the StandardScaler: near chance
+
+
+def test_top_confusions_default_is_five():
+    y_true = np.zeros(6, int)
+    y_pred = np.arange(1, 7)  # six different mistakes, once each
+    assert [c["predicted"] for c in top_confusions(y_true, y_pred, "abcdefg")] == list("bcdef")
+
+
+def test_wilson_interval_hand_computed():
+    """8 of 10 at z = 1.96: centre (0.8 + 0.19208) / 1.38416 = 0.71674, half 0.31362 / 1.38416 = 0.22658."""
+    assert wilson_interval(8, 10) == (0.4902, 0.9433)
+    assert wilson_interval(0, 0) == (0.0, 0.0)
+    low, high = wilson_interval(0, 5)
+    assert low == 0.0 and high == 0.4345  # 2 * 0.38416 / 1.76832: the interval never leaves [0, 1]
+    assert wilson_interval(5, 5) == (round(1 - 0.4345, 4), 1.0)
+    assert wilson_interval(8, 10, z=1.0)[0] > 0.4902  # a smaller z, a narrower interval

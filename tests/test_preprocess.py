@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -167,6 +168,8 @@ def test_spec_constants_are_json_and_complete() -> None:
     }
     assert constants["version"] == preprocess.SPEC_VERSION
     assert constants["luma"] == pytest.approx([0.299, 0.587, 0.114])
+    assert constants["composite_over"] == 255  # web/preprocess.js composites the canvas over this grey
+    assert set(constants) == {"size", "box", "min_contrast", "ink_threshold", "version", "luma", "composite_over"}
     assert Spec(**{k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold")}) == DIGITS
 
 
@@ -174,3 +177,83 @@ def test_spec_constants_are_json_and_complete() -> None:
 def test_invalid_spec_is_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="Spec"):
         Spec(**kwargs)
+
+
+# --- the spec's edges (tests/image_fixtures.py EDGE_FIXTURES; the browser runs the same arrays) --------
+
+
+def block_input(spec: Spec, top: int, left: int, values: np.ndarray) -> np.ndarray:
+    """The exact model input holding ``values`` at (top, left) and zeros elsewhere."""
+    x = np.zeros((spec.size, spec.size), np.float32)
+    x[top : top + values.shape[0], left : left + values.shape[1]] = values
+    return x
+
+
+@pytest.mark.parametrize("spec", [HIRAGANA, DIGITS])
+def test_background_is_the_lower_border_median(spec: Spec) -> None:
+    """Border 100 / 110 half and half: bg = 100 makes the ink levels 155 : 80 (110 would give 145 : 70)."""
+    scale = spec.box // 4  # the 4 x 4 ink block, upscaled by an integer factor: exact copies
+    ink = np.ones((spec.box, spec.box), np.float32)
+    ink[:, spec.box // 2 :] = np.float32(80) / np.float32(155)
+    expected = block_input(spec, (spec.size - spec.box) // 2, (spec.size - spec.box) // 2, ink)
+    assert scale * 4 == spec.box
+    np.testing.assert_allclose(to_model_input(fx.border_bimodal(), spec), expected, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize(("bg", "dark_ink"), [(127, False), (128, True), (129, True)])
+def test_polarity_boundary_is_bg_128(bg: int, dark_ink: bool) -> None:
+    """bg >= 128 means dark ink (the wide 4 x 8 bar); below, light ink (the tall 8 x 4 bar)."""
+    x = to_model_input(fx.two_polarities(bg))
+    expected = block_input(HIRAGANA, 14, 4, np.ones((20, 40))) if dark_ink else block_input(
+        HIRAGANA, 4, 14, np.ones((40, 20)))
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_a_pixel_exactly_at_the_ink_threshold_is_outside_the_box() -> None:
+    """d == 0.2 * peak (51 of 255) does not stretch the crop; d = 52 does (strict ``>``, step 3)."""
+    assert HIRAGANA.ink_threshold * 255 == 51.0
+    for at in (to_model_input(fx.at_threshold()), to_model_input(fx.at_threshold(below=True))):
+        np.testing.assert_array_equal(at, block_input(HIRAGANA, 4, 4, np.ones((40, 40))))
+    above = to_model_input(fx.at_threshold(203))
+    assert ink_box(above) == (13, 4, 21, 40)  # the crop grows to 8 x 15: 8 * 40 / 15 = 21.3 -> 21 rows
+
+
+@pytest.mark.parametrize(("name", "spec", "box"), [
+    ("odd_margin", HIRAGANA, (4, 11, 40, 25)),  # (48 - 25) // 2 = 11: floor, not round
+    ("even_margin", HIRAGANA, (4, 9, 40, 30)),
+    ("odd_margin", DIGITS, (4, 7, 20, 13)),  # 5 * 20 / 8 = 12.5 -> 13 (half up), (28 - 13) // 2 = 7
+    ("even_margin", DIGITS, (4, 6, 20, 15)),  # (28 - 15) // 2 = 6
+    ("half_up_box20", DIGITS, (10, 4, 8, 20)),  # 3 * 20 / 8 = 7.5 -> 8
+    ("half_up_box20", HIRAGANA, (16, 4, 15, 40)),
+    ("half_up_box40", HIRAGANA, (22, 4, 3, 40)),  # 1 * 40 / 16 = 2.5 -> 3
+    ("half_up_box40", DIGITS, (13, 4, 1, 20)),  # 1.25 -> 1
+    ("hairline", HIRAGANA, (23, 4, 1, 40)),  # 0.2 + 0.5 floors to 0, kept at 1
+])
+def test_scaled_size_rounds_half_up_and_centres_by_floor(name: str, spec: Spec, box: tuple) -> None:
+    """A solid bar: the output is exactly ones in the (top, left, height, width) the spec's steps 4-5 give."""
+    top, left, h, w = box
+    x = to_model_input(fx.EDGE_FIXTURES[name](), spec)
+    np.testing.assert_array_equal(x, block_input(spec, top, left, np.ones((h, w))))
+
+
+@pytest.mark.parametrize("shape", [(1, 7), (2, 6), (3, 3), (3, 8), (4, 7), (9, 5), (7, 1)])
+def test_border_median_is_the_frame_each_pixel_once(shape: tuple[int, int]) -> None:
+    """Random pixels against a mask-and-sort oracle of step 1: the frame (whole image below 3 px), element (n-1)//2."""
+    rng = np.random.default_rng(shape[0] * 31 + shape[1])
+    for _ in range(20):
+        g = rng.integers(0, 256, shape, dtype=np.uint8)
+        i, j = np.indices(shape)
+        frame = g if min(shape) < 3 else g[(i == 0) | (i == shape[0] - 1) | (j == 0) | (j == shape[1] - 1)]
+        values = sorted(frame.ravel().tolist())
+        assert preprocess._border_lower_median(g) == values[(len(values) - 1) // 2]
+
+
+@pytest.mark.parametrize("kwargs", [{"size": 1, "box": 1}, {"size": 40, "box": 40}, {"min_contrast": 255},
+                                    {"min_contrast": 0.5}, {"ink_threshold": 0.0}])
+def test_spec_bounds_are_inclusive_where_documented(kwargs: dict) -> None:
+    assert Spec(**kwargs) == Spec(**{**asdict(Spec()), **kwargs})
+
+
+def test_min_contrast_above_255_is_refused() -> None:
+    with pytest.raises(ValueError, match="min_contrast"):
+        Spec(min_contrast=255.5)

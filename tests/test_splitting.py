@@ -78,6 +78,12 @@ def test_writer_split_needs_three_writers():
         assign(groups, np.zeros(10, int), "writer", 0.15, 0.2, 0)
 
 
+def test_three_writers_are_enough_one_per_split():
+    groups = np.array(["w0"] * 4 + ["w1"] * 4 + ["w2"] * 4)
+    split = assign(groups, np.zeros(12, int), "writer", 0.15, 0.2, 0)
+    assert sorted(np.bincount(split, minlength=3).tolist()) == [4, 4, 4]
+
+
 def images_with_copies(rng: np.random.Generator, n: int, copies: dict[int, list[int]]) -> np.ndarray:
     images = rng.integers(0, 256, (n, 6, 6), dtype=np.uint8)
     for original, dups in copies.items():
@@ -103,3 +109,26 @@ def test_unify_duplicates_moves_copies_to_the_first_copy_split():
     assert unified.tolist() == [TRAIN, VAL, TEST, VAL, TEST, TRAIN, VAL, TEST]
     assert crossing_hashes(images, unified) == 0
     assert split[3] == TRAIN  # the input is not modified
+
+
+def test_unify_duplicates_counts_every_moved_copy():
+    images = images_with_copies(np.random.default_rng(2), 5, {0: [2, 3, 4]})
+    _, moved = unify_duplicates(images, np.array([TEST, TRAIN, TRAIN, VAL, TRAIN], np.int8))
+    assert moved == 3
+
+
+def test_crossing_hashes_refuses_a_split_of_another_length():
+    """One split label per image: a length mismatch is a bug upstream, not 'no crossing'."""
+    images = images_with_copies(np.random.default_rng(3), 4, {})
+    with pytest.raises(ValueError):
+        crossing_hashes(images, np.zeros(3, np.int8))
+
+
+@pytest.mark.parametrize(("group_by", "groups"), [
+    ("writer", np.array([f"w{i:03d}" for i in range(100)])),  # 100 writers, one row each
+    ("none", np.full(100, UNGROUPED)),
+])
+def test_fractions_are_of_the_whole(group_by, groups):
+    """val=0.15, test=0.2 of 100 rows: 20 test, then 15 val = 0.15 / (1 - 0.2) of the 80 left (not 12)."""
+    split = assign(groups, np.arange(100) % N_CLASSES, group_by, val=0.15, test=0.2, seed=0)
+    assert np.bincount(split, minlength=3).tolist() == [65, 15, 20]

@@ -68,5 +68,5 @@ def test_audit_missing_class_exit_5_naming_file_and_class(params_with, tmp_path)
 def test_missing_input_is_one_line(params_with, tmp_path):
     params_with({})
     result = run_stage("audit", tmp_path)
-    assert "Traceback" not in result.stderr
-    assert "data/gray/hiragana.npz" in result.stderr
+    line = assert_one_line_error(result, "audit", DataError.exit_code)
+    assert "data/gray/hiragana.npz: missing" in line

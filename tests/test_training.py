@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -182,6 +183,12 @@ def test_early_stopping_stops_and_restores_the_best_weights(tmp_path):
     assert again["epoch"] == history["epoch"]  # a stopped run resumes as finished
 
 
-def test_throughput_is_measured_in_images_per_second():
+def test_throughput_is_timed_images_over_seconds_after_warmup(monkeypatch):
+    """A fake clock (10 s -> 12 s around the timed fit): 2 steps x 16 images / 2 s = 16 images/s;
+    the warm-up steps are trained but not counted."""
+    clock = iter([10.0, 12.0])
+    monkeypatch.setattr("kakite.training.loop.time", SimpleNamespace(perf_counter=lambda: next(clock)))
     x, y = data(n=64)
-    assert train_throughput(small_model(), x, y, batch_size=16, steps=2, warmup=1) > 0
+    model = small_model()
+    assert train_throughput(model, x, y, batch_size=16, steps=2, warmup=1) == 16.0
+    assert int(model.optimizer.iterations) == 3

@@ -92,7 +92,7 @@ def canvas_pixels(page, selector: str) -> list[np.ndarray]:
 
 
 def test_preprocess_js_matches_python(tab, test_data):
-    fixtures = {**image_fixtures.GRAY_FIXTURES, **image_fixtures.NO_INK_FIXTURES,
+    fixtures = {**image_fixtures.GRAY_FIXTURES, **image_fixtures.NO_INK_FIXTURES, **image_fixtures.EDGE_FIXTURES,
                 "two_by_two": lambda: np.array([[255, 0], [255, 255]], np.uint8),
                 "one_row": lambda: np.array([[250, 20, 250, 251, 252]], np.uint8),
                 "half_up": half_up_bar,

@@ -1,0 +1,44 @@
+"""Writer clustering against hand-worked answers (kakite/writers/clustering.py)."""
+
+import numpy as np
+import pytest
+
+from kakite.writers.clustering import chunk_means, score, top_writers
+
+
+def test_top_writers_most_images_first_ties_by_id():
+    writers = np.array(["c", "a", "b", "b", "c", "a", "d", "d", "d"])  # d: 3, a, b, c: 2 each
+    assert top_writers(writers, 2).tolist() == ["a", "d"]  # d, then a (ties by id), returned sorted
+    assert top_writers(writers, 3).tolist() == ["a", "b", "d"]
+
+
+def test_chunk_means_drop_the_short_remainder():
+    z = np.arange(10, dtype=float)[:, None]
+    writers = np.array(["x"] * 5 + ["y"] * 5)
+    means, labels = chunk_means(z, writers, 2)
+    assert means.ravel().tolist() == [0.5, 2.5, 5.5, 7.5]  # rows 4 and 9 are remainders
+    assert labels.tolist() == ["x", "x", "y", "y"]
+
+
+@pytest.mark.parametrize("method", ["K-Means", "GMM"])
+def test_scores_on_a_hand_worked_partition(method):
+    """Writers [a, a, b, b]; points at 0, 0.01, 10, 20 with K = 3 fall in {0, 0.01}, {10}, {20}.
+
+    purity: every cluster is one writer -> 1.0.
+    ARI by hand: contingency [[2, 0, 0], [0, 1, 1]]; sum C(n_ij, 2) = 1, rows 1 + 1 = 2, columns 1,
+    C(4, 2) = 6: expected 2 * 1 / 6 = 1/3, max (2 + 1) / 2 = 1.5, ARI = (1 - 1/3) / (1.5 - 1/3) = 4/7.
+    """
+    features = np.array([[0.0], [0.01], [10.0], [20.0]])
+    got = score(features, np.array(["a", "a", "b", "b"]), k=3, seed=0)[method]
+    assert got["purity"] == 1.0
+    assert got["ari"] == round(4 / 7, 4)
+    assert 0 < got["ami"] < 1  # a split writer is penalised by AMI as well
+
+
+@pytest.mark.parametrize("method", ["K-Means", "GMM"])
+def test_a_perfect_clustering_scores_one_whatever_the_cluster_names(method):
+    """Two well-separated writers, image-shaped features (flattened by score)."""
+    rng = np.random.default_rng(0)
+    features = np.concatenate([rng.normal(0, 0.1, (6, 2, 2)), rng.normal(50, 0.1, (6, 2, 2))])
+    writers = np.array(["b"] * 6 + ["a"] * 6)
+    assert score(features, writers, k=2, seed=1)[method] == {"purity": 1.0, "ari": 1.0, "ami": 1.0}
