@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from kakite.writers.clustering import chunk_means, score, top_writers
+from kakite.writers.clustering import chunk_means, score
+from kakite.writers.protocols import top_writers
 
 
 def test_top_writers_most_images_first_ties_by_id():
