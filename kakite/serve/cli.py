@@ -27,7 +27,7 @@ from kakite.core import entry
 from kakite.core.errors import KakiteError, NoInkError
 from kakite.serve.inputs import display, iter_images, read_batches, writable_file
 
-BATCH = 512
+BATCH = 64
 EXIT_SOME_FAILED = 3
 RUNTIME_MODELS = Path(kakite.__file__).resolve().parent.parent / "data" / "models" / "runtime"
 
