@@ -20,8 +20,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import kakite
 from kakite.core import entry
 from kakite.core.errors import KakiteError, NoInkError
@@ -79,6 +77,8 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def encode(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from kakite.core.atomic import save_npz
     from kakite.writers.model_dir import Stylist
 

@@ -13,10 +13,12 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kakite.core.errors import ImageError, KakiteError, NoInkError
+
+if TYPE_CHECKING:  # numpy itself is imported with the first batch: `kakite --version` needs none of it
+    import numpy as np
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 
@@ -97,6 +99,8 @@ def read_batches(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray],
 
 
 def _read_batch(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray]) -> tuple:
+    import numpy as np
+
     from kakite.core.images import read_gray
 
     ok, arrays, problems = [], [], {}
