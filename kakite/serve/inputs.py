@@ -72,7 +72,7 @@ def read_batches(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray],
 
     With more than one batch, a background thread reads up to `ahead` batches ahead while the caller
     works on the current one: LiteRT lets go of the GIL while it infers, so decoding and preprocessing
-    the next batch costs no wall time while the model runs. One thread, not a pool: reading a small
+    the next batch overlap the model's run instead of adding to it. One thread, not a pool: reading a small
     image is mostly Python (a second reader would only fight the first for the GIL), and
     `warnings.catch_warnings` in read_gray is not safe to run in two threads at once. A caller that
     stops early (a closed pipe, Ctrl-C) cancels the batches not yet started.
