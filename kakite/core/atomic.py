@@ -2,6 +2,8 @@
 
 Every writer here writes to a temp file in the same directory, fsyncs, then os.replace()s it,
 so a SIGKILL mid-write leaves at most a stray `.tmp-*` file, never a truncated artefact.
+tempfile, zipfile and numpy are imported where used: every kakite command imports this module (through
+kakite.core.entry), and `kakite predict` writes nothing.
 """
 
 from __future__ import annotations
@@ -9,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from kakite.core.errors import DataError, OutputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def check_writable(*folders: str | os.PathLike) -> None:
@@ -29,6 +30,8 @@ def check_writable(*folders: str | os.PathLike) -> None:
     mounts, a file where the folder should be).
     """
     for folder in map(Path, folders):
+        import tempfile
+
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
@@ -44,6 +47,8 @@ def check_writable(*folders: str | os.PathLike) -> None:
 @contextlib.contextmanager
 def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temp path next to `final`; on success it is renamed to `final`, on error removed."""
+    import tempfile
+
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{final.name}-", suffix=suffix, dir=final.parent)
@@ -81,6 +86,8 @@ def write_json(final: str | os.PathLike, obj: Any) -> None:
 
 def save_npz(final: str | os.PathLike, **arrays: np.ndarray) -> None:
     """Compressed npz; object arrays are refused so that loading never needs pickle."""
+    import numpy as np
+
     for key, arr in arrays.items():
         if np.asarray(arr).dtype == object:
             raise TypeError(f"array {key!r} has dtype object; npz files must load with allow_pickle=False")
@@ -90,6 +97,10 @@ def save_npz(final: str | os.PathLike, **arrays: np.ndarray) -> None:
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Load every array eagerly, never with pickle; a missing or unreadable file is a one-line DataError."""
+    import zipfile
+
+    import numpy as np
+
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}

@@ -50,6 +50,7 @@ ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights for R, G, B (those of PIL's "L" conversion)
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 STRIP_PIXELS = 1 << 18  # pixels converted to grey at once (their float64 RGBA temporaries: 8 MiB)
+READ_AT_ONCE = 1 << 20  # files up to this many bytes are read whole before decoding (see read_gray)
 
 
 def decode_gray(data: bytes, name: str) -> np.ndarray:
@@ -68,10 +69,12 @@ def read_gray(path: Path) -> np.ndarray:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise ImageError(f"{path}: not a regular file")
             os.set_blocking(fd, True)
-            if fh.seek(0, io.SEEK_END) == 0:
+            size = fh.seek(0, io.SEEK_END)
+            if size == 0:
                 raise ImageError(f"{path}: empty file")
             fh.seek(0)
-            return _decode(fh, str(path))
+            # A small file is read in one call: PIL's many little reads and seeks then cost no system calls.
+            return _decode(io.BytesIO(fh.read()) if size <= READ_AT_ONCE else fh, str(path))
     except OSError as exc:
         raise ImageError(f"{path}: cannot read file ({exc.strerror or exc})") from None
 
@@ -136,8 +139,11 @@ def _to_gray(im: Image.Image) -> np.ndarray:
 
 
 def _strips(im: Image.Image) -> Iterator[tuple[int, Image.Image]]:
-    """(first row, strip) for consecutive strips of about STRIP_PIXELS pixels."""
+    """(first row, strip) for consecutive strips of about STRIP_PIXELS pixels (a small image: itself, uncopied)."""
     rows = max(1, STRIP_PIXELS // im.width)
+    if rows >= im.height:
+        yield 0, im
+        return
     for top in range(0, im.height, rows):
         yield top, im.crop((0, top, im.width, min(top + rows, im.height)))
 

@@ -14,7 +14,6 @@ TF_CPP_MIN_LOG_LEVEL defaults to 1 (INFO hidden, warnings and errors shown); set
 from __future__ import annotations
 
 import contextlib
-import importlib.abc
 import importlib.machinery
 import logging
 import os
@@ -39,8 +38,12 @@ def silenced_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
-    """Finds `tensorflow` as usual, then runs its import (and the CUDA probe) with stderr silenced."""
+class _QuietTensorFlowFinder:
+    """Finds `tensorflow` as usual, then runs its import (and the CUDA probe) with stderr silenced.
+
+    The finder and loader protocols are duck-typed (find_spec; create_module and exec_module), as the
+    import system allows: importlib.abc would pull importlib.resources, tempfile and random into the
+    start-up of every kakite command, TensorFlow or not."""
 
     def find_spec(self, name, path=None, target=None):
         if name != "tensorflow":
@@ -51,7 +54,7 @@ class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-class _QuietLoader(importlib.abc.Loader):
+class _QuietLoader:
     def __init__(self, inner: importlib.abc.Loader) -> None:
         self.inner = inner
 

@@ -20,14 +20,12 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import kakite
 from kakite.core import entry
 from kakite.core.errors import KakiteError, NoInkError
 from kakite.serve.inputs import display, iter_images, read_batches, writable_file
 
-BATCH = 512
+BATCH = 64
 EXIT_SOME_FAILED = 3
 RUNTIME_MODELS = Path(kakite.__file__).resolve().parent.parent / "data" / "models" / "runtime"
 
@@ -79,6 +77,8 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def encode(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from kakite.core.atomic import save_npz
     from kakite.writers.model_dir import Stylist
 

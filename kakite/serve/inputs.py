@@ -13,10 +13,12 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kakite.core.errors import ImageError, KakiteError, NoInkError
+
+if TYPE_CHECKING:  # numpy itself is imported with the first batch: `kakite --version` needs none of it
+    import numpy as np
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 
@@ -64,19 +66,51 @@ def _walk(directory: Path, report: Callable[[str], None], seen: set[tuple[int, i
                 report(f"{display(path)}: not a regular file, skipped")
 
 
-def read_batches(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray], size: int) -> Iterator[tuple]:
-    """(readable files, their model inputs (N, H, W, 1), {file: problem}) per batch of `size` files."""
+def read_batches(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray], size: int,
+                 ahead: int = 2) -> Iterator[tuple]:
+    """(readable files, their model inputs (N, H, W, 1), {file: problem}) per batch of `size` files, in order.
+
+    With more than one batch, a background thread reads up to `ahead` batches ahead while the caller
+    works on the current one: LiteRT lets go of the GIL while it infers, so decoding and preprocessing
+    the next batch overlap the model's run instead of adding to it. One thread, not a pool: reading a small
+    image is mostly Python (a second reader would only fight the first for the GIL), and
+    `warnings.catch_warnings` in read_gray is not safe to run in two threads at once. A caller that
+    stops early (a closed pipe, Ctrl-C) cancels the batches not yet started.
+    """
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    if len(chunks) < 2 or ahead < 1:
+        for chunk in chunks:
+            yield _read_batch(chunk, prepare)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="kakite-read")
+    try:
+        pending = deque(pool.submit(_read_batch, chunk, prepare) for chunk in chunks[:ahead])
+        for chunk in chunks[ahead:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(_read_batch, chunk, prepare))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_batch(files: list[Path], prepare: Callable[[np.ndarray], np.ndarray]) -> tuple:
+    import numpy as np
+
     from kakite.core.images import read_gray
 
-    for start in range(0, len(files), size):
-        ok, arrays, problems = [], [], {}
-        for path in files[start:start + size]:
-            try:
-                arrays.append(prepare(read_gray(path)))
-                ok.append(path)
-            except (ImageError, NoInkError) as err:
-                problems[path] = err
-        yield ok, np.stack(arrays)[..., None] if arrays else None, problems
+    ok, arrays, problems = [], [], {}
+    for path in files:
+        try:
+            arrays.append(prepare(read_gray(path)))
+            ok.append(path)
+        except (ImageError, NoInkError) as err:
+            problems[path] = err
+    return ok, np.stack(arrays)[..., None] if arrays else None, problems
 
 
 def writable_file(out: str) -> Path:
