@@ -62,7 +62,7 @@ def test_write_sheet_is_dark_ink_on_white_enlarged(tmp_path):
 
 
 def test_load_names_what_is_missing(tmp_path):
-    with pytest.raises(KakiteError, match="no trained VAE"):
+    with pytest.raises(KakiteError, match="no trained style VAE"):
         Stylist.load(tmp_path)
     (tmp_path / META_FILE).write_text(json.dumps({"labels": ["0"]}), encoding="utf-8")
     with pytest.raises(KakiteError, match="not a style VAE"):
