@@ -9,6 +9,9 @@ Local layout written by fetch_source and read by iter_source, under the `raw_dir
     hiragana73/hiragana73.zip                NDL Lab, hiragana73/U3042/*.png (typeset, 48x48 RGB)
     emnist/matlab.zip, emnist/<member>       NIST EMNIST MATLAB release, the digits split extracted
     kuzushiji49/k49-*.npz, k49_classmap.csv  CODH Kuzushiji-49
+
+Why one file of about 300 lines: the three readers share the layout above and the validation helpers
+below; each reader on its own is short.
 """
 
 from __future__ import annotations

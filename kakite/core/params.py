@@ -8,6 +8,9 @@ mapping is an error naming it and both lines (YAML would silently keep the last)
 error names its line. Stages ask for their own block only (`load_params("train_cnn")`), mirroring
 dvc.yaml's per-key deps. ``python -m kakite.core.params`` checks the file alone: `make repro` runs it
 before `dvc repro`, which would otherwise delete a stage's outputs before the stage reads its params.
+
+Why one file of about 260 lines: the whole schema, block by block in params.yaml's order, so that a
+key's type and bounds are found in one place.
 """
 
 from __future__ import annotations

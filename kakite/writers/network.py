@@ -1,6 +1,6 @@
 """The writer-style VAE: one image, two bottlenecks, z_content (what was written) and z_style (who wrote it).
 
-The seed article (shared/seeds/003) splits a VAE's latent in two: a softmax classifier on z_content
+The seed article (writer-style VAEs on EMNIST digits) splits a VAE's latent in two: a softmax classifier on z_content
 (its "z_a") forces the digit into it, and z_style ("z_b") keeps what reconstruction needs besides the
 digit, hopefully the writer. kakite keeps that model as variant "seed" and adds variant "kakite":
 
@@ -26,6 +26,9 @@ validation numbers are deterministic.
 
 The encoder, decoder and classifier are plain functional models of standard layers (exportable to
 TF.js); the two custom layers below live only inside the training wrapper DisentanglingVAE.
+
+Why one file of about 400 lines: the layers, the losses and the training step are one model, read top to
+bottom; split apart, the loss weights would sit away from the terms they weigh.
 """
 
 from __future__ import annotations
