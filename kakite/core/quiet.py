@@ -64,8 +64,9 @@ class _QuietLoader:
     def exec_module(self, module) -> None:
         with silenced_stderr():
             self.inner.exec_module(module)
-            module.config.list_physical_devices()  # the failed cuInit of a machine without a GPU is logged here
-            module.function(lambda: module.constant(1.0) + 1.0)()  # the first graph run's one-time MLIR notice
+            if not os.environ.get("TF_CONFIG"):  # a multi-worker run must configure collectives before TF runs
+                module.config.list_physical_devices()  # the failed cuInit of a machine without a GPU is logged here
+                module.function(lambda: module.constant(1.0) + 1.0)()  # the first graph run's one-time MLIR notice
         logging.getLogger("tensorflow").addFilter(_drop_repeated_notices)
 
 
