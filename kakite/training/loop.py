@@ -1,11 +1,8 @@
 """Resumable fits shared by train_cnn and train_vae: strategy, epoch log, early stopping, a checkpoint per epoch.
 
 Library pieces do what they can: DVCLive writes the per-epoch metrics and plots, Keras' EarlyStopping
-decides when to stop and keeps the best weights. What is kept here is what they cannot do. Keras'
-BackupAndRestore saves weights, optimizer and epoch, but not the early-stopping state, the best weights
-or the epoch log, it publishes them in several files that a SIGKILL can leave out of step, and it would
-resume a backup made for other params or other data. A kakite checkpoint is one directory, renamed into
-place complete, keyed on the params and a digest of the training data.
+decides when to stop and keeps the best weights. What is kept here is what they cannot do: the atomic,
+data-keyed checkpoint of kakite/training/checkpoints.py (its docstring says why not BackupAndRestore).
 
 The resume contract: everything random in epoch e is a function of (seed, e) alone. Batch order and
 augmentation come from numpy generators seeded with (seed, e[, batch]). At the start of every epoch
