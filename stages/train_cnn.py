@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 
 from kakite.core import entry, metrics, plots
-from kakite.core.atomic import load_npz, save_npz, write_json, write_text
+from kakite.core.atomic import load_json, load_npz, save_npz, write_json, write_text
 from kakite.core.charset import HIRAGANA73
 from kakite.core.params import load_params
 from kakite.recognizer.recipes import evaluate, recipe, train
-from kakite.training.cluster import is_chief
+from kakite.training.cluster import is_chief, publish_dir
 
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
 TOP5 = Path("data/eval/cnn_test_top5.npz")
@@ -42,7 +41,7 @@ def error_gallery(test: dict, pred: np.ndarray) -> dict[str, tuple[np.ndarray, l
 def main() -> None:
     cfg = load_params("train_cnn")
     data = {part: load_npz(SPLIT / f"hiragana_{part}.npz") for part in ("train", "val", "test")}
-    weights = json.loads(Path("data/audit/class_weights.json").read_text(encoding="utf-8"))["hiragana"]
+    weights = load_json("data/audit/class_weights.json")["hiragana"]
     test = data["test"]
 
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
@@ -50,8 +49,6 @@ def main() -> None:
                                PLOTS / "training")
     others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)[0]
               for name in cfg.baselines}
-    if not is_chief():
-        return  # a multi-worker run: this worker took part in every fit; the chief evaluates and publishes
     scores, ranked = evaluate(recognizer, test)
     pred = ranked[:, 0]
     strokes = test["domains"] == "strokes"
@@ -68,7 +65,10 @@ def main() -> None:
         base_scores, top5[name] = evaluate(model, test)
         baselines[name] = {k: base_scores[k] for k in ("accuracy", "by_domain")}
         baselines[name]["params"] = int(model.model.count_params())
-    recognizer.save(MODEL, main_recipe.name)
+    with publish_dir(MODEL) as folder:  # multi-worker: every worker fits, evaluates and saves (collective ops)
+        recognizer.save(folder, main_recipe.name)
+    if not is_chief():
+        return  # only the chief publishes
     save_npz(TOP5, files=test["files"], **top5)
     buf = io.StringIO()
     rows = [(HIRAGANA73[a], HIRAGANA73[p]) for a, p in zip(test["labels"], pred, strict=True)]
