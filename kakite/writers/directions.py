@@ -26,7 +26,8 @@ REFERENCE_WRITERS = 200  # z_style rows decoded to measure each property's sprea
 
 def ink_properties(images: np.ndarray) -> dict[str, np.ndarray]:
     """Per image (N, H, W), ink = 1: slant in degrees (top to the right > 0), the ink's spread in
-    x and y (2 standard deviations, pixels), and stroke weight (2 x ink area / edge length, pixels)."""
+    x and y (2 standard deviations, pixels), and stroke weight: the width of the rectangle with the
+    ink's area A and edge length P (pixels; about 2A / P for a long stroke)."""
     ink = np.clip(np.asarray(images, dtype=np.float64), 0, 1)
     ys, xs = np.mgrid[: ink.shape[1], : ink.shape[2]]
     mass = ink.sum(axis=(1, 2)) + 1e-9
@@ -35,8 +36,9 @@ def ink_properties(images: np.ndarray) -> dict[str, np.ndarray]:
     dx, dy = xs - x0[:, None, None], ys - y0[:, None, None]
     var_x, var_y, cov = mean(dx * dx), mean(dy * dy), mean(dx * dy)
     edges = np.hypot(np.diff(ink, axis=1)[:, :, :-1], np.diff(ink, axis=2)[:, :-1, :]).sum(axis=(1, 2))
+    weight = (edges / 2 - np.sqrt(np.maximum(edges**2 / 4 - 4 * mass, 0))) / 2  # w of w + L = P / 2, w L = A
     return {"slant": np.degrees(np.arctan(-cov / (var_y + 1e-9))), "width": 2 * np.sqrt(var_x),
-            "height": 2 * np.sqrt(var_y), "stroke_weight": 2 * mass / (edges + 1e-9)}
+            "height": 2 * np.sqrt(var_y), "stroke_weight": weight}
 
 
 def principal_axes(z_style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,7 +76,8 @@ def style_directions(decode: Callable[[np.ndarray, np.ndarray], np.ndarray], con
         z = (centre + t[:, None] * axis).astype(np.float32)  # (steps, D)
         images = decode(np.tile(means, (STEPS, 1)), np.repeat(z, len(means), axis=0))
         images = np.asarray(images, dtype=np.float64).reshape(STEPS, len(means), *images.shape[-2:])
-        props = {k: v.reshape(STEPS, len(means)) for k, v in ink_properties(images.reshape(-1, *images.shape[2:])).items()}
+        flat = ink_properties(images.reshape(-1, *images.shape[2:]))
+        props = {k: v.reshape(STEPS, len(means)) for k, v in flat.items()}
         grid = np.repeat(t[:, None], len(means), axis=1)
         found.append({"axis": axis, "range": [float(lo), float(hi)],
                       "pixel_change": float(np.abs(images[-1] - images[0]).mean() * 255),
