@@ -60,15 +60,17 @@ def style_directions(decode: Callable[[np.ndarray, np.ndarray], np.ndarray], con
                      z_style: np.ndarray, count: int = 4) -> dict:
     """The `count` principal directions of z_style that move the decoded digits most, as the page needs them.
 
-    decode(z_content (N, C), z_style (N, D)) -> images (N, H, W) with ink = 1. Returns {"centre",
-    "directions": [{"vector", "range", "name" (None when unnamed), "r", "pixel_change",
-    "property_change"}]}; pixel_change is the mean |difference| in grey levels (of 255) between the two
-    ends of the range, over all pixels of the ten digits.
+    decode(z_content (N, C), z_style (N, D)) -> images (N, H, W) with ink = 1. Returns {"centre": the
+    mean z_style, "directions": [{"vector" (unit), "range" (1-99 % of the writers' positions along it,
+    from the centre), "names" (empty when unnamed), "r" (of each name), "effect_sd" (each property's
+    change in standard deviations among writers), "pixel_change", "property_change" (left end to
+    right end)}]}; pixel_change is the mean |difference| in grey levels (of 255) between the two ends of
+    the range, over all pixels of the ten digits.
     """
     z_style = np.asarray(z_style, dtype=np.float32)
     centre, axes = principal_axes(z_style)
     spread = _spread(decode, content_means, z_style)
-    spans = np.percentile((np.asarray(z_style) - centre) @ axes.T, [1, 99], axis=0).T  # (D, 2)
+    spans = np.percentile((z_style - centre) @ axes.T, [1, 99], axis=0).T  # (D, 2)
     means = np.asarray(content_means, dtype=np.float32)
     found = []
     for axis, (lo, hi) in zip(axes, spans, strict=True):
