@@ -16,10 +16,13 @@ import numpy as np
 from kakite.core.atomic import atomic_path
 
 
+DPI = 110
+
+
 def save(fig, path: Path) -> None:
     """Write `fig` as a PNG under `path`, atomically, and free it."""
     with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -94,7 +97,8 @@ def _offsets(count: int, size: int, pad: int, group_starts: Sequence[int], group
 def tile_sheet(tiles: np.ndarray, path: Path, title: str, *, row_labels: Sequence[str] = (),
                col_labels: Sequence[str] = (), row_groups: Mapping[int, str] | None = None,
                col_groups: Mapping[int, str] | None = None, zoom: float = 1.0) -> None:
-    """A sample sheet: (rows, cols, H, W) images, ink = 1 (NaN: left blank), dark on white at one scale.
+    """A sample sheet: (rows, cols, H, W) images, ink = 1 (NaN: left blank), dark on white, `zoom` PNG pixels
+    per image pixel.
 
     Each row and column may have a label (kana welcome); `row_groups` and `col_groups` map a first row or
     column to a header drawn in a gap before it, so that groups (domains, models) read apart.
@@ -110,7 +114,8 @@ def tile_sheet(tiles: np.ndarray, path: Path, title: str, *, row_labels: Sequenc
         for c in range(cols):
             canvas[top + ys[r]:top + ys[r] + h, xs[c]:xs[c] + w] = np.nan_to_num(tiles[r, c])
     with plt.rc_context({"font.family": CJK_FONTS}):
-        fig, ax = plt.subplots(figsize=(canvas.shape[1] * zoom / 100 + 1.6, canvas.shape[0] * zoom / 100 + 0.6))
+        fig = plt.figure(figsize=(canvas.shape[1] * zoom / DPI, canvas.shape[0] * zoom / DPI))
+        ax = fig.add_axes((0, 0, 1, 1))  # `zoom` PNG pixels per image pixel; labels land outside, in the tight box
         ax.imshow(1.0 - canvas, cmap="gray", vmin=0, vmax=1, interpolation="antialiased")
         ax.set_yticks(top + ys + h / 2, list(row_labels) or [""] * rows, fontsize=9)
         ax.set_xticks(xs + w / 2, list(col_labels) or [""] * cols, fontsize=11)

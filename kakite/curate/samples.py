@@ -46,4 +46,4 @@ def domain_sheet(data: dict, charset: str, headers: dict[str, str], per_domain: 
             rows.append(row)
             labels.append(str(writer))
     plots.tile_sheet(np.asarray(rows), path, "the hiragana data, by domain (stored images, before preprocessing)",
-                     row_labels=labels, col_labels=list(SAMPLE_KANA), row_groups=groups)
+                     row_labels=labels, col_labels=list(SAMPLE_KANA), row_groups=groups, zoom=1.2)

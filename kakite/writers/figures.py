@@ -36,7 +36,7 @@ def style_sheet(x: np.ndarray, labels: np.ndarray, writers: np.ndarray, stylists
         rows.append(np.concatenate([own, *decoded]))
     groups = {0: "their own digits"} | {len(digits) * (i + 1): f"{name}: their mean style, every digit"
                                         for i, name in enumerate(stylists)}
-    plots.tile_sheet(np.asarray(rows), path, title, row_labels=[str(w) for w in chosen], col_groups=groups, zoom=1.6)
+    plots.tile_sheet(np.asarray(rows), path, title, row_labels=[str(w) for w in chosen], col_groups=groups, zoom=1.5)
     return [str(w) for w in chosen]
 
 
