@@ -38,8 +38,7 @@ def main() -> None:
     test = data["test"]
 
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
-    recognizer, history = train(main_recipe, cfg, data["train"], data["val"], weights, WORK,
-                               PLOTS / "training")
+    recognizer, history = train(main_recipe, cfg, data["train"], data["val"], weights, WORK, PLOTS / "training")
     others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)[0]
               for name in cfg.baselines}
     if not is_chief():

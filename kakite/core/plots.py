@@ -15,8 +15,7 @@ import numpy as np
 
 from kakite.core.atomic import atomic_path
 
-
-DPI = 110
+DPI = 110  # PNG pixels per figure inch
 
 
 def save(fig, path: Path) -> None:
