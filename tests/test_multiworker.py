@@ -18,11 +18,11 @@ import pytest
 from bench import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
-# Same data, batches, seeds and initial weights; what differs: each worker's BatchNorm normalises its
-# half of every batch (16 rows, not 32) and gradients are summed across processes in another order.
-# Measured on 2 CPU cores: max |p_multi - p_single| = 0.023 over the test set after 3 epochs, every
-# predicted class equal. The tolerance leaves four times that for other machines and thread counts.
-PROB_ATOL = 0.1
+# Same data, batches, seeds and initial weights; BatchNorm takes whole-batch statistics across the workers
+# (kakite.recognizer.network), so what differs is the order in which gradients are summed. Measured on
+# 2 CPU cores: max |p_multi - p_single| = 0.00022 over the test set after 3 epochs (0.023 with each
+# worker's BatchNorm on its half batch), every predicted class equal. The tolerance leaves 45 times that.
+PROB_ATOL = 0.01
 
 
 def free_ports(n: int) -> list[int]:
@@ -89,11 +89,13 @@ def published_probabilities(host: Path) -> np.ndarray:
 
 
 # The tiny profile's data, with a CNN that learns from it (the tiny one stays at chance, 1/73, where any two
-# models agree). No dropout: its masks are drawn per replica (see above).
+# models agree). No dropout: its masks are drawn per replica (see above). 12 epochs of augmented batches
+# let rounding differences grow, and a model this weak has many near-tied classes, so top-1 agreement is
+# no measure (68 % measured); probabilities and accuracy are. Measured on 2 cores: max |dp| 0.106, mean
+# |dp| 0.0028, test accuracy 16.1 % against 14.6 % (chance 1.4 %).
 STAGE_PARAMS = {"epochs": 12, "batch_size": 16, "learning_rate": 0.005, "filters": [16, 32], "dense": 64,
                 "dropout": 0.0}
-STAGE_PROB_ATOL = 0.15
-STAGE_AGREEMENT = 0.9
+STAGE_PROB_ATOL, STAGE_PROB_MEAN, STAGE_ACCURACY = 0.2, 0.01, 0.05
 
 
 @pytest.mark.slow
@@ -120,8 +122,9 @@ def test_two_hosts_run_the_train_cnn_stage_like_one(tmp_path: Path) -> None:
     single = json.loads((data_ready / "metrics/cnn.json").read_text())
     multi = json.loads((hosts[0] / "metrics/cnn.json").read_text())
     assert set(multi["baselines"]) == set(single["baselines"]) == {"seed", "typeset_only"}
-    assert single["kakite"]["accuracy"] > 0.1  # learnt something (chance: 1/73), so agreement means something
+    assert single["kakite"]["accuracy"] > 0.07  # learnt something: five times chance (1/73)
+    assert abs(multi["kakite"]["accuracy"] - single["kakite"]["accuracy"]) <= STAGE_ACCURACY
     p_multi, p_single = published_probabilities(hosts[0]), published_probabilities(data_ready)
     assert p_multi.shape == p_single.shape
     np.testing.assert_allclose(p_multi, p_single, atol=STAGE_PROB_ATOL)
-    assert (p_multi.argmax(1) == p_single.argmax(1)).mean() >= STAGE_AGREEMENT
+    assert np.abs(p_multi - p_single).mean() <= STAGE_PROB_MEAN
