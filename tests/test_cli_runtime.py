@@ -22,7 +22,7 @@ from kakite.recognizer.model_dir import Recognizer
 from kakite.serve import cli
 from tests import cli_models
 from tests import image_fixtures as fx
-from tests.conftest import REPO
+from tests.conftest import REPO, as_from_a_terminal
 
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file:UserWarning")
 
@@ -277,7 +277,7 @@ def test_ctrl_c_mid_run_is_one_line_and_exit_130(models, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "kakite.serve.cli", "predict", "--model", str(models["cnn"]),
                              str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=as_from_a_terminal)
     assert proc.stdout.readline().startswith("{")  # predicting now
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     _, err = proc.communicate(timeout=60)

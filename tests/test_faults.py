@@ -17,7 +17,7 @@ import pytest
 
 from bench.workspace import env, make_copy, run
 from kakite.core.atomic import load_npz
-from tests.conftest import read_epoch_log
+from tests.conftest import as_from_a_terminal, read_epoch_log
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,8 @@ def kill_when(repo: Path, module: str, ready, timeout: float = 300, ctrl_c: bool
     """Start `python -m stages.<module>`, SIGKILL it as soon as ready() holds (or fail if it finishes first);
     with ctrl_c, SIGINT its process group instead. Returns the exit code and stderr."""
     proc = subprocess.Popen([sys.executable, "-m", f"stages.{module}"], cwd=repo, env=env(), text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + timeout
     while not ready():
         assert proc.poll() is None, f"{module} finished before the kill point"
