@@ -2,9 +2,9 @@
 (protocols.py): "seen_writers" (test images of the writers the VAEs trained on, as the seed did) and
 "new_writers" (every image of the writers withheld from training).
 
-Outputs: metrics/cluster.json (per protocol: rows laid out like the seed's table, with a `model`
-column, and each model's K-Means AMI ratio z_style / raw pixels; kakite's two ratios also at the top
-level, for `dvc metrics diff`) and metrics/plots/cluster/tsne_style.png (kakite, seen writers).
+Outputs: metrics/details/cluster.json (per protocol: rows laid out like the seed's table, with a `model`
+column, and each model's K-Means AMI ratio z_style / raw pixels), metrics/cluster.json (kakite's ratio
+per protocol: ami_ratio_seen, ami_ratio_new) and metrics/plots/cluster/tsne_style.png (kakite, seen writers).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import numpy as np
 from sklearn.manifold import TSNE
 
 from kakite.core import entry, plots
-from kakite.core.atomic import load_npz, write_json
+from kakite.core.atomic import load_npz
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.writers import clustering, disentangle, protocols
 from kakite.writers.model_dir import Stylist
 
@@ -59,8 +60,9 @@ def main() -> None:
     plots.scatter(tsne.fit_transform(z_style), np.unique(writers, return_inverse=True)[1], PLOTS / "tsne_style.png",
                   f"t-SNE of kakite's z_style, {len(np.unique(writers))} seen writers (colour = writer)", "", "",
                   legend=False)
-    headline = {f"{RATIO}_{protocol}": table[RATIO]["kakite"] for protocol, table in tables.items()}
-    write_json("metrics/cluster.json", {"per_writer_mean": cfg.per_writer_mean, **headline, "protocols": tables})
+    headline = {f"ami_ratio_{protocol.removesuffix('_writers')}": table[RATIO]["kakite"]
+                for protocol, table in tables.items()}
+    write_results("cluster", {"per_writer_mean": cfg.per_writer_mean, "protocols": tables}, headline)
 
 
 if __name__ == "__main__":

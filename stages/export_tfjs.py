@@ -5,7 +5,8 @@ Quantisation (params export_tfjs.quantize) is kept only if the exported model's 
 split drops by at most export_tfjs.max_accuracy_drop; otherwise the next less lossy option is tried.
 The LiteRT copies are float32 and must reproduce the Keras outputs within RUNTIME_TOLERANCE on test
 inputs, or the stage fails. Outputs: web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json,
-data/models/runtime/{cnn,vae}/ and metrics/export.json.
+data/models/runtime/{cnn,vae}/, metrics/details/export.json and metrics/export.json (the CNN's download,
+KiB).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kakite.core import entry, metrics, preprocess
 from kakite.core.atomic import load_npz, write_json
 from kakite.core.errors import KakiteError
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.export import litert, tfjs
 from kakite.recognizer.model_dir import Recognizer
 from kakite.writers import disentangle
@@ -97,7 +99,7 @@ def main() -> None:
         "vae": {k: vae_meta[k] for k in ("labels", "z_content", "z_style", "content_means", "style_range")},
     })
     report["runtime"] = _export_runtime(recognizer, stylist, x_h, x_d, z)
-    write_json("metrics/export.json", report)
+    write_results("export", report, headline={"cnn_kib": round(report["cnn"]["bytes"] / 1024, 1)})
     print(f"export_tfjs: CNN {report['cnn']['quantize']} {report['cnn']['bytes']} bytes, "
           f"accuracy drop {report['cnn']['score_drop']}")
 

@@ -1,6 +1,6 @@
 """split: train/val/test npz files per dataset, stratified, seeded, writer-disjoint when asked.
 
-Outputs: data/split/{hiragana,digits}_{train,val,test}.npz and metrics/split.json.
+Outputs: data/split/{hiragana,digits}_{train,val,test}.npz and metrics/details/split.json.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 from kakite.core import entry
-from kakite.core.atomic import load_npz, save_npz, write_json
+from kakite.core.atomic import load_npz, save_npz
 from kakite.core.errors import DataError
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.curate.splitting import SPLITS, assign, crossing_hashes, unify_duplicates
 from kakite.decode.dataset import select
 
@@ -44,7 +45,7 @@ def main() -> None:
         "hiragana": _split("hiragana", cfg.hiragana_group_by, "labels", cfg),
         "digits": _split("digits", cfg.digits_group_by, "writers", cfg),
     }
-    write_json("metrics/split.json", metrics)
+    write_results("split", metrics)
     print(f"split: hiragana {[metrics['hiragana'][s]['images'] for s in SPLITS]}, "
           f"digits {[metrics['digits'][s]['images'] for s in SPLITS]}")
 

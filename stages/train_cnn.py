@@ -2,7 +2,8 @@
 
 Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and export_tfjs read),
 data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),
-metrics/cnn.json, metrics/plots/cnn/training/ (DVCLive: per-epoch curves), metrics/plots/cnn/confusion.csv and
+metrics/cnn.json (test accuracy by domain), metrics/details/cnn.json (every recipe's scores, the most confused
+pairs), metrics/plots/cnn/training/ (DVCLive: per-epoch curves), metrics/plots/cnn/confusion.csv and
 metrics/plots/cnn/errors.png (misclassified test images per domain: the letterforms the model misses).
 Under TF_CONFIG (train_cnn.strategy auto or multiworker) every worker runs this stage and trains; only the chief
 writes these outputs.
@@ -18,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from kakite.core import entry, metrics, plots
-from kakite.core.atomic import load_npz, save_npz, write_json, write_text
+from kakite.core.atomic import load_npz, save_npz, write_text
 from kakite.core.charset import HIRAGANA73
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.recognizer.recipes import evaluate, recipe, train
 from kakite.training.cluster import is_chief
 
@@ -76,7 +78,7 @@ def main() -> None:
     write_text(PLOTS / "confusion.csv", buf.getvalue())
     plots.captioned_grid(error_gallery(test, pred), PLOTS / "errors.png",
                          "misclassified test images (truth → prediction)")
-    write_json("metrics/cnn.json", {"kakite": scores, "baselines": baselines})
+    write_results("cnn", {"kakite": scores, "baselines": baselines}, headline=scores["by_domain"])
     print(f"train_cnn: {main_recipe.name} test accuracy {scores['accuracy']}, by domain {scores['by_domain']}")
 
 

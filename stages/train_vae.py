@@ -5,7 +5,8 @@ The `train_vae.new_writers` writers drawn by protocols.draw_new_writers are with
 here (all splits); their names go into meta.json for the cluster stage's "new writers" protocol.
 
 Outputs: data/models/vae/ (encoder.h5, decoder.h5, meta.json; each baseline the same under
-baselines/<name>/), metrics/vae.json (kakite's measures, each baseline's under "baselines"),
+baselines/<name>/), metrics/vae.json (the leakage: digit probe on
+z_style), metrics/details/vae.json (kakite's measures, each baseline's under "baselines"),
 metrics/plots/vae/training/ and metrics/plots/vae/baselines/<name>/ (DVCLive: per-epoch curves), and
 experiment I's PNGs (1-D z_content × 1-D z_style, the seed's model): metrics/plots/vae/experiment1_latents.png
 and metrics/plots/vae/experiment1_grid.png.
@@ -18,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from kakite.core import entry, plots
-from kakite.core.atomic import write_json
 from kakite.core.charset import DIGITS
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.writers import disentangle
 from kakite.writers.model_dir import Stylist
 
@@ -71,7 +72,7 @@ def main() -> None:
             base["z_content"], base["z_style"], cfg.baseline_epochs, base["weights"], with_pixels=False)
     if cfg.experiment_1d_epochs:
         _experiment_1d(cfg, parts["train"], parts["val"], parts["test"])
-    write_json("metrics/vae.json", scores)
+    write_results("vae", scores, headline={"leakage": scores["leakage_probe_style"]})
     print(f"train_vae: {scores}")
 
 

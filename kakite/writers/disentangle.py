@@ -1,6 +1,6 @@
 """Who wrote it: training the two-bottleneck VAE on digits, and measuring how well it splits them.
 
-The measures (metrics/vae.json):
+The measures (metrics/details/vae.json):
 - reconstruction (Bernoulli NLL per image, nats) and KL per latent, on the test split;
 - digit accuracy of the VAE's own classifier on z_content (posterior means);
 - leakage probe: a logistic regression reading the digit from z_style (chance 10 %, lower is better);
