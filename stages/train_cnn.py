@@ -49,9 +49,10 @@ def main() -> None:
 
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
     recognizer, epochs = train(main_recipe, cfg, data["train"], data["val"], weights, WORK,
-                               PLOTS / "training")
-    others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)[0]
-              for name in cfg.baselines}
+                               PLOTS / "training", label=f"train_cnn {main_recipe.name}")
+    others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None,
+                          label=f"train_cnn baseline {name}")[0]
+              for name in cfg.baselines}  # train_cnn.baselines: [] skips them (a sweep over the main recipe)
     if not is_chief():
         return  # a multi-worker run: this worker took part in every fit; the chief evaluates and publishes
     scores, ranked = evaluate(recognizer, test)

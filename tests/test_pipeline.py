@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 
@@ -22,9 +23,24 @@ METRICS = ("cnn", "vae", "cluster", "export")  # the headline numbers
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    repo = make_copy(tmp_path_factory.mktemp("tiny"))
-    run(["dvc", "repro"], repo)
+    """The tiny copy after its first `dvc repro`, whose output is kept next to it in repro.log."""
+    repo = tmp_path_factory.mktemp("tiny") / "repo"
+    repo.mkdir()
+    make_copy(repo)
+    (repo.parent / "repro.log").write_text(run(["dvc", "repro"], repo).stdout)
     return repo
+
+
+EPOCH_LINE = re.compile(r"^(train_cnn|train_vae) [^:]+: epoch \d+/\d+, ")
+
+
+def test_every_training_log_line_names_its_model(repo):
+    log = (repo.parent / "repro.log").read_text()
+    epochs = [line for line in log.splitlines() if re.search(r"\bepoch \d+/\d+", line, re.I)]
+    assert epochs and all(EPOCH_LINE.match(line) for line in epochs), epochs
+    for label in ("train_cnn kakite", "train_cnn baseline seed", "train_cnn baseline typeset_only",
+                  "train_vae kakite", "train_vae baseline seed", "train_vae experiment I"):
+        assert f"{label}: epoch 1/" in log, label
 
 
 def test_every_stage_ran_and_wrote_its_metrics(repo):
@@ -152,3 +168,16 @@ def test_bench_accuracy_and_scaling_run_on_the_trained_models(repo):
     points = plots["data"]["bench_scaling"][0]["content"]["data"]["values"]
     files = [p["filename"] for p in points]
     assert files.count("scaling_train_cnn.csv") == 3 and files.count("scaling_predict.csv") == 3, points
+
+
+def test_empty_baselines_skip_them_in_an_experiment(repo):
+    """`dvc exp run -S train_cnn.baselines=[] -S train_vae.baselines=[]`: a sweep that trains kakite's models only."""
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "before exp"], repo, check=False)
+    out = run(["dvc", "exp", "run", "-S", "train_cnn.baselines=[]", "-S", "train_vae.baselines=[]"], repo).stdout
+    assert not re.search(r"baseline \S+: epoch", out)
+    assert "train_cnn kakite: epoch 1/" in out and "train_vae kakite: epoch 1/" in out
+    for name in ("cnn", "vae"):
+        assert json.loads((repo / f"metrics/details/{name}.json").read_text())["baselines"] == {}, name
+    cluster = json.loads((repo / "metrics/details/cluster.json").read_text())
+    assert {row["model"] for table in cluster["protocols"].values() for row in table["rows"]} == {"", "kakite"}
