@@ -33,7 +33,7 @@ def _experiment_1d(cfg, tr: dict, va: dict, te: dict) -> None:
     from kakite.writers.network import decode, encode_means
 
     model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], 1, 1, "seed",
-                              cfg.experiment_1d_epochs, None, WORK, label="train_vae experiment I (1-D + 1-D)")
+                              cfg.experiment_1d_epochs, None, WORK, label="train_vae experiment I")
     zc, zs = encode_means(model.encoder, te["x"])
     points = np.concatenate([zc, zs], axis=1)
     plots.scatter(points, te["y"], PLOTS / "experiment1_latents.png", "test latents by digit (seed model, 1-D + 1-D)",
