@@ -13,6 +13,7 @@ import pytest
 from bench.workspace import make_copy, run, set_params
 from kakite.core.charset import HIRAGANA73
 from tests.test_bench import ZINNIA_LACKS
+from tests.test_dvc_tables import EXP_WIDTH, readme_exp_show, table_width
 
 pytestmark = pytest.mark.slow
 
@@ -145,6 +146,8 @@ def test_a_four_point_sweep_runs_on_dvcs_experiment_queue(repo):
     runs = [exp for commit in shown for exp in commit.get("experiments") or []]
     scores = [r["revs"][0]["data"]["metrics"]["metrics/cnn.json"]["data"]["strokes"] for r in runs]
     assert len(scores) == 4 and all(0.0 <= s <= 1.0 for s in scores)
+    width, table = table_width(readme_exp_show(), repo)  # real experiment rows, named by DVC
+    assert width <= EXP_WIDTH and "train_cnn.learning_rate" in table and "strokes" in table, table
 
 
 def test_bench_accuracy_and_scaling_run_on_the_trained_models(repo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -102,3 +103,11 @@ def test_every_plot_draws_with_the_network_blocked(shown, where):
     assert len(drawn["vega"]) == vega and len(drawn["images"]) == images, drawn
     assert all(coloured >= MIN_COLOURED for coloured in drawn["vega"].values()), drawn["vega"]
     assert all(width > 0 for width in drawn["images"].values()), drawn["images"]
+
+
+def test_dvc_plots_output_is_ignored_not_committed():
+    listed = subprocess.run(["git", "ls-files", "dvc_plots"], cwd=REPO, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert listed.stdout == ""
+    assert subprocess.run(["git", "check-ignore", "-q", "dvc_plots/index.html"], cwd=REPO).returncode == 0
