@@ -34,7 +34,7 @@ def table_width(cmd: list[str], cwd: Path) -> tuple[int, str]:
 def test_metrics_show_fits_in_160_columns():
     width, out = table_width(["dvc", "metrics", "show"], REPO)
     assert width <= METRICS_WIDTH, out
-    assert {"typeset", "strokes", "handwriting_font", "leakage", "ami_ratio_seen", "cnn_kib"} <= set(out.split())
+    assert {"typeset", "strokes", "handwriting", "leakage", "ami_ratio_seen", "cnn_kib"} <= set(out.split())
 
 
 def test_headline_metrics_are_flat_numbers_under_keys_no_other_metrics_file_uses():
@@ -53,9 +53,9 @@ def test_readme_exp_show_fits_in_120_columns_and_shows_what_changed(tmp_path):
     repo = make_copy(tmp_path, profile=None)
     set_params(repo, {"train_cnn": {"epochs": 16, "learning_rate": 0.004, "baselines": []}})  # the README's sweep
     cnn = json.loads((repo / "metrics/cnn.json").read_text())
-    (repo / "metrics/cnn.json").write_text(json.dumps({**cnn, "strokes": 0.5, "handwriting_font": 0.25}))
+    (repo / "metrics/cnn.json").write_text(json.dumps({**cnn, "strokes": 0.5, "handwriting": 0.25}))
     width, out = table_width(readme_exp_show(), repo)
     assert width <= EXP_WIDTH, out
     header = out.splitlines()[1].split()
-    assert {"train_cnn.epochs", "train_cnn.learning_rate", "strokes", "handwriting_font"} <= set(header), out
+    assert {"train_cnn.epochs", "train_cnn.learning_rate", "strokes", "handwriting"} <= set(header), out
     assert not {"Created", "train_cnn.baselines"} & set(header) and not any("/" in c for c in header), out
