@@ -70,7 +70,7 @@ def cluster_parts(cluster: dict) -> list[str]:
         versus = f"; the seed article on EMNIST: {seed_ratio:.2f}×" if protocol == "seen_writers" else ""
         parts.append(f"**Writer clustering, {protocol.replace('_', ' ')}**: {PROTOCOLS.get(protocol, protocol)}; "
                      f"{table['writers']} writers, {table['images']} images, K = {table['writers']} "
-                     f"(`metrics/details/cluster.json`). K-Means AMI on z_style over raw pixels: {ratios}{versus}.\n\n"
+                     f"(`{DETAILS}/cluster.json`). K-Means AMI on z_style over raw pixels: {ratios}{versus}.\n\n"
                      + cluster_table(table, with_seed_rows=protocol == "seen_writers"))
     return parts
 
