@@ -149,7 +149,9 @@ def test_a_four_point_sweep_runs_on_dvcs_experiment_queue(repo):
     scores = [r["revs"][0]["data"]["metrics"]["metrics/cnn.json"]["data"]["strokes"] for r in runs]
     assert len(scores) == 4 and all(0.0 <= s <= 1.0 for s in scores)
     width, table = table_width(readme_exp_show(), repo)  # real experiment rows, named by DVC
-    assert width <= EXP_WIDTH and "train_cnn.learning_rate" in table and "strokes" in table, table
+    header = set(table.splitlines()[1].split())
+    assert width <= EXP_WIDTH and {"train_cnn.epochs", "train_cnn.learning_rate"} <= header, table
+    assert {"typeset", "strokes", "handwriting"} & header and not {"State", "Executor"} & header, table
 
 
 def test_bench_accuracy_and_scaling_run_on_the_trained_models(repo):
