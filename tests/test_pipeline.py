@@ -54,7 +54,9 @@ def test_every_stage_ran_and_wrote_its_metrics(repo):
     assert 0.0 <= cnn["kakite"]["accuracy"] <= 1.0
     assert (repo / "web/model/cnn/model.json").is_file() and (repo / "web/model/meta.json").is_file()
     assert (repo / "data/models/cnn/model.h5").is_file()
-    for png in ("vae/experiment1_latents.png", "vae/experiment1_grid.png", "cluster/tsne_style.png"):
+    for png in ("vae/experiment1_latents.png", "vae/experiment1_grid.png", "cluster/styles.png",
+                "cluster/by_mean_size.png", "split/hiragana_samples.png", "cnn/confusion.png", "cnn/curves.png",
+                "cnn/errors.png"):
         assert (repo / "metrics/plots" / png).stat().st_size > 1000, png
 
 

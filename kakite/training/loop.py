@@ -177,6 +177,16 @@ class _Checkpoint(keras.callbacks.Callback):
             save_checkpoint(self.directory, self.model, state, stopper.best_weights if stopper else None)
 
 
+def replica_batch(rows: int, batch: int, replicas: int) -> int:
+    """The largest batch size ≤ `batch` whose batches, the last one included, give each of `replicas` a row.
+
+    WHY: a distributed batch is split across replicas, and a replica given no rows makes TensorFlow's
+    CPU convolution fail (e.g. 161 validation rows in batches of 16 leave one row for two workers).
+    """
+    sizes = range(batch, replicas - 1, -1)
+    return next((b for b in sizes if rows % b == 0 or rows % b >= replicas), batch)
+
+
 def fit_resumable(
     model: keras.Model,
     train: AugmentedSequence,
@@ -217,6 +227,10 @@ def fit_resumable(
                 remove_checkpoints(directory)
     log = EpochLog(log_dir, rows=state.history)
     stopper = None if patience is None else ResumableEarlyStopping(monitor, patience, state, best_weights)
+    replicas = model.distribute_strategy.num_replicas_in_sync
+    for sequence in (train, validation_data):
+        if isinstance(sequence, AugmentedSequence):
+            sequence.min_last_batch = replicas
     if state.epoch < epochs and not state.stopped:
         build_optimizer(model)  # slots made now, not inside the first step (which would trace it twice)
         train.set_epoch(state.epoch)
@@ -224,7 +238,8 @@ def fit_resumable(
             train,
             validation_data=validation_data,
             # Arrays are validated in training-size batches (Keras would use 32); a Sequence batches itself.
-            validation_batch_size=train.batch_size if isinstance(validation_data, tuple) else None,
+            validation_batch_size=replica_batch(len(validation_data[0]), train.batch_size, replicas)
+            if isinstance(validation_data, tuple) else None,
             epochs=epochs,
             initial_epoch=state.epoch,
             shuffle=False,
