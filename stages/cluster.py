@@ -2,10 +2,10 @@
 (protocols.py): "seen_writers" (test images of the writers the VAEs trained on, as the seed did) and
 "new_writers" (every image of the writers withheld from training).
 
-Outputs: metrics/cluster.json (per protocol: rows laid out like the seed's table, with a `model`
-column, and each model's K-Means AMI ratio z_style / raw pixels; kakite's two ratios also at the top
-level, for `dvc metrics diff`), and two pictures under metrics/plots/cluster/: styles.png (a few writers' own
-digits beside each VAE's decoding of their mean style, new writers when there are any) and
+Outputs: metrics/details/cluster.json (per protocol: rows laid out like the seed's table, with a `model`
+column, and each model's K-Means AMI ratio z_style / raw pixels), metrics/cluster.json (kakite's ratio
+per protocol: ami_ratio_seen, ami_ratio_new), and two pictures under metrics/plots/cluster/: styles.png (a few
+writers' own digits beside each VAE's decoding of their mean style, new writers when there are any) and
 by_mean_size.png (K-Means AMI against the number of a writer's images averaged, per protocol).
 """
 
@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from kakite.core import entry
-from kakite.core.atomic import load_npz, write_json
+from kakite.core.atomic import load_npz
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.writers import clustering, disentangle, figures, protocols
 from kakite.writers.model_dir import Stylist
 
@@ -63,8 +64,9 @@ def main() -> None:
                         f"VAE's decoding of their mean z_style (all their images here)")
     figures.clustering_by_mean_size({p: (images[p][0], images[p][1], styles[p]) for p in images}, cfg.seed,
                                     PLOTS / "by_mean_size.png", cfg.per_writer_mean)
-    headline = {f"{RATIO}_{protocol}": table[RATIO]["kakite"] for protocol, table in tables.items()}
-    write_json("metrics/cluster.json", {"per_writer_mean": cfg.per_writer_mean, **headline, "protocols": tables})
+    headline = {f"ami_ratio_{protocol.removesuffix('_writers')}": table[RATIO]["kakite"]
+                for protocol, table in tables.items()}
+    write_results("cluster", {"per_writer_mean": cfg.per_writer_mean, "protocols": tables}, headline)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ The LiteRT copies are float32 and must reproduce the Keras outputs within RUNTIM
 inputs, or the stage fails. meta.json also carries the exported CNN's test accuracy, the models'
 revision (kakite/export/webmeta.py) and the explorer's style directions, measured on the exported
 decoder over the training digits' z_style (kakite/writers/directions.py). Outputs:
-web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json, data/models/runtime/{cnn,vae}/ and
-metrics/export.json.
+web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json, data/models/runtime/{cnn,vae}/,
+metrics/details/export.json and metrics/export.json (the CNN's download, KiB).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from kakite.core import entry, metrics, preprocess
 from kakite.core.atomic import load_npz, write_json
 from kakite.core.errors import KakiteError
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.export import litert, tfjs, webmeta
 from kakite.recognizer.model_dir import Recognizer
 from kakite.writers import directions, disentangle
@@ -106,7 +107,7 @@ def main() -> None:
     report["accuracy"] = accuracy
     report["style_directions"] = [{"names": d["names"], "pixel_change": d["pixel_change"]} for d in style["directions"]]
     report["runtime"] = _export_runtime(recognizer, stylist, x_h, x_d, z)
-    write_json("metrics/export.json", report)
+    write_results("export", report, headline={"cnn_kib": round(report["cnn"]["bytes"] / 1024, 1)})
     print(f"export_tfjs: CNN {report['cnn']['quantize']} {report['cnn']['bytes']} bytes, "
           f"accuracy drop {report['cnn']['score_drop']}")
 

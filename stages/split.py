@@ -1,6 +1,6 @@
 """split: train/val/test npz files per dataset, stratified, seeded, writer-disjoint when asked.
 
-Outputs: data/split/{hiragana,digits}_{train,val,test}.npz, metrics/split.json and
+Outputs: data/split/{hiragana,digits}_{train,val,test}.npz, metrics/details/split.json and
 metrics/plots/split/hiragana_samples.png (a few writers or fonts of every hiragana domain, side by side).
 """
 
@@ -10,10 +10,11 @@ from collections import Counter
 from pathlib import Path
 
 from kakite.core import entry
-from kakite.core.atomic import load_npz, save_npz, write_json
+from kakite.core.atomic import load_npz, save_npz
 from kakite.core.charset import HIRAGANA73
 from kakite.core.errors import DataError
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.curate import samples
 from kakite.curate.splitting import SPLITS, assign, crossing_hashes, unify_duplicates
 from kakite.decode.dataset import select
@@ -48,7 +49,7 @@ def main() -> None:
         "hiragana": _split("hiragana", hiragana, cfg.hiragana_group_by, "labels", cfg),
         "digits": _split("digits", load_npz(GRAY / "digits.npz"), cfg.digits_group_by, "writers", cfg),
     }
-    write_json("metrics/split.json", metrics)
+    write_results("split", metrics)
     by_part = {part: metrics["hiragana"][part]["by_domain"] for part in SPLITS}
     samples.domain_sheet(hiragana, HIRAGANA73, samples.headers(by_part), SHEET_ROWS, SHEET)
     print(f"split: hiragana {[metrics['hiragana'][s]['images'] for s in SPLITS]}, "

@@ -2,7 +2,8 @@
 
 Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and export_tfjs read),
 data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),
-metrics/cnn.json, metrics/plots/cnn/training/ (DVCLive: per-epoch curves), metrics/plots/cnn/confusion.csv, and
+metrics/cnn.json (test accuracy by domain), metrics/details/cnn.json (every recipe's scores, the most confused
+pairs), metrics/plots/cnn/training/ (DVCLive: per-epoch curves), metrics/plots/cnn/confusion.csv, and
 the kakite recipe's pictures under metrics/plots/cnn/: curves.png (training and validation per epoch),
 confusion.png (the test confusion matrix, most confused pairs marked) and errors.png (one misclassified test
 image per mistake and domain, most frequent first: the letterforms the model misses).
@@ -17,9 +18,10 @@ import io
 from pathlib import Path
 
 from kakite.core import entry, metrics, plots
-from kakite.core.atomic import load_json, load_npz, save_npz, write_json, write_text
+from kakite.core.atomic import load_json, load_npz, save_npz, write_text
 from kakite.core.charset import HIRAGANA73
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 from kakite.recognizer.confusion import confusion_image, error_gallery
 from kakite.recognizer.recipes import evaluate, recipe, train
 from kakite.training.cluster import is_chief, publish_dir
@@ -28,6 +30,7 @@ from kakite.training.curves import train_val_curves
 SPLIT, MODEL, PLOTS, WORK = Path("data/split"), Path("data/models/cnn"), Path("metrics/plots/cnn"), Path("data/work")
 TOP5 = Path("data/eval/cnn_test_top5.npz")
 ERRORS_SHOWN = 24  # distinct mistakes per test domain in errors.png
+METRIC_KEYS = {"handwriting_font": "handwriting"}  # domain -> metric key, short for `dvc exp show` (README)
 
 
 def main() -> None:
@@ -37,9 +40,11 @@ def main() -> None:
     test = data["test"]
 
     main_recipe = recipe(cfg.recipe, cfg.train_domains)
-    recognizer, history = train(main_recipe, cfg, data["train"], data["val"], weights, WORK, PLOTS / "training")
-    others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None)[0]
-              for name in cfg.baselines}
+    recognizer, history = train(main_recipe, cfg, data["train"], data["val"], weights, WORK, PLOTS / "training",
+                                label=f"train_cnn {main_recipe.name}")
+    others = {name: train(recipe(name, cfg.train_domains), cfg, data["train"], data["val"], weights, WORK, None,
+                          label=f"train_cnn baseline {name}")[0]
+              for name in cfg.baselines}  # train_cnn.baselines: [] skips them (a sweep over the main recipe)
     scores, ranked = evaluate(recognizer, test)
     pred = ranked[:, 0]
     strokes = test["domains"] == "strokes"
@@ -70,7 +75,8 @@ def main() -> None:
     confusion_image(test["labels"].astype(int), pred, HIRAGANA73, PLOTS / "confusion.png",
                     f"{main_recipe.name}: test confusions, every domain ({len(pred):,} images)")
     train_val_curves(history, ("accuracy", "loss"), PLOTS / "curves.png", f"train_cnn ({main_recipe.name} recipe)")
-    write_json("metrics/cnn.json", {"kakite": scores, "baselines": baselines})
+    headline = {METRIC_KEYS.get(domain, domain): accuracy for domain, accuracy in scores["by_domain"].items()}
+    write_results("cnn", {"kakite": scores, "baselines": baselines}, headline)
     print(f"train_cnn: {main_recipe.name} test accuracy {scores['accuracy']}, by domain {scores['by_domain']}")
 
 

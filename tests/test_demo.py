@@ -108,7 +108,7 @@ def test_meta_names_the_locked_models_and_the_measured_accuracy(page):
     locked = {name: next(out["md5"] for out in lock[stage]["outs"] if out["path"] == f"data/models/{name}")
               for name, stage in (("cnn", "train_cnn"), ("vae", "train_vae"))}
     assert meta["revision"] == locked, "web/model/ was not exported from the models dvc.lock records"
-    exported = json.loads((REPO / "metrics" / "export.json").read_text(encoding="utf-8"))
+    exported = json.loads((REPO / "metrics/details/export.json").read_text(encoding="utf-8"))
     assert meta["accuracy"] == exported["accuracy"] and meta["accuracy"]["test"] > 0.5
     info = page.page.locator("#model-info").inner_text()
     assert meta["revision"]["cnn"][:8] in info and f"{100 * meta['accuracy']['test']:.1f}%" in info

@@ -108,19 +108,19 @@ def test_two_hosts_run_the_train_cnn_stage_like_one(tmp_path: Path) -> None:
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     workers = [stage_worker(host, {"cluster": cluster, "task": {"type": "worker", "index": i}})
                for i, host in enumerate(hosts)]
-    committed = (data_ready / "metrics/cnn.json").read_text()
+    committed = (data_ready / "metrics/details/cnn.json").read_text()
     finish(*workers)
     finish(stage_worker(data_ready, None))
 
     # Worker 0 published the model and metrics; worker 1 trained every recipe and published nothing.
     for host, publishes in zip((data_ready, *hosts), (True, True, False), strict=True):
         assert (host / "data/models/cnn/model.h5").is_file() is publishes, host.name
-        assert ((host / "metrics/cnn.json").read_text() != committed) is publishes, host.name
+        assert ((host / "metrics/details/cnn.json").read_text() != committed) is publishes, host.name
         checkpoints = (host / "data/work").iterdir()
         assert {d.name.endswith("-worker1") for d in checkpoints} == {not publishes}, host.name  # its own
         assert not [f for f in (host / "data/work").rglob("*") if f.is_file()], host.name  # emptied at the end
-    single = json.loads((data_ready / "metrics/cnn.json").read_text())
-    multi = json.loads((hosts[0] / "metrics/cnn.json").read_text())
+    single = json.loads((data_ready / "metrics/details/cnn.json").read_text())
+    multi = json.loads((hosts[0] / "metrics/details/cnn.json").read_text())
     assert set(multi["baselines"]) == set(single["baselines"]) == {"seed", "typeset_only"}
     assert single["kakite"]["accuracy"] > 0.07  # learnt something: five times chance (1/73)
     assert abs(multi["kakite"]["accuracy"] - single["kakite"]["accuracy"]) <= STAGE_ACCURACY

@@ -218,3 +218,22 @@ def test_throughput_is_timed_images_over_seconds_after_warmup(monkeypatch):
     model = small_model()
     assert train_throughput(model, x, y, batch_size=16, steps=2, warmup=1) == 16.0
     assert int(model.optimizer.iterations) == 3
+
+
+def test_every_epoch_logs_one_line_that_names_the_model(tmp_path, capfd):
+    """A stage trains its baselines in the same process: no log line of theirs may be anonymous."""
+    x, y = data(n=64)
+    fit_resumable(small_model(dropout=0.0), sequence(x, y), (x[:32], y[:32]), epochs=2, seed=1,
+                  checkpoint_dir=tmp_path, label="train_cnn baseline seed")
+    lines = [line for line in capfd.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 2, lines  # Keras' own progress lines ("Epoch 1/2", "2/2 - 0s - loss: ...") are gone
+    for epoch, line in enumerate(lines, start=1):
+        assert line.startswith(f"train_cnn baseline seed: epoch {epoch}/2, "), line
+        assert "val_loss " in line and "accuracy " in line
+
+
+def test_a_silent_fit_logs_nothing(tmp_path, capfd):
+    x, y = data(n=64)
+    fit_resumable(small_model(dropout=0.0), sequence(x, y), epochs=1, seed=1, checkpoint_dir=tmp_path, verbose=0,
+                  label="quiet")
+    assert capfd.readouterr().out.strip() == ""

@@ -41,6 +41,7 @@ from kakite.training.checkpoints import (
     save_checkpoint,
 )
 from kakite.training.cluster import is_chief, worker_checkpoint_dir
+from kakite.training.progress import EpochLine
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 LOG_DECIMALS = 5
@@ -201,6 +202,7 @@ def fit_resumable(
     delete_checkpoint: bool = False,
     callbacks: Iterable[keras.callbacks.Callback] = (),
     verbose: int = 2,
+    label: str = "training",
 ) -> dict[str, list[float]]:
     """model.fit that survives SIGKILL: resumes from the last complete checkpoint in `checkpoint_dir`.
 
@@ -208,7 +210,8 @@ def fit_resumable(
     differs from this call's is stale and is discarded. With `patience`, training stops after that many
     epochs without a better `monitor` and the best weights are restored at the end. Returns the
     history of all epochs, resumed ones included (the epoch log's rows). The checkpoint is removed at
-    the end only if `delete_checkpoint`.
+    the end only if `delete_checkpoint`. Unless `verbose` is 0, each epoch logs one line that starts with
+    `label` (training/progress.py), instead of Keras' unlabelled progress.
     """
     config = json.loads(json.dumps(dict(config or {})))  # tuples -> lists, as the JSON state holds them
     state, best_weights = TrainState(seed=seed, config=config), None
@@ -241,8 +244,9 @@ def fit_resumable(
             initial_epoch=state.epoch,
             shuffle=False,
             callbacks=[_EpochSeeder(seed), log, *([stopper] if stopper else []),
-                       _Checkpoint(state, log, directory, stopper), *callbacks],
-            verbose=verbose,
+                       _Checkpoint(state, log, directory, stopper), *callbacks,
+                       *([EpochLine(label, epochs)] if verbose else [])],
+            verbose=0,
         )
     elif best_weights is not None:
         model.set_weights(best_weights)  # a finished run resumed: what EarlyStopping restored at its end
