@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kakite.core import params
 from kakite.core.errors import ParamsError
 from kakite.core.params import Audit, Params, Split, TrainCnn, load_all, load_params
 from tests.conftest import PARAMS, REPO
@@ -215,3 +216,21 @@ def test_a_range_may_be_a_single_value_but_not_reversed(params_with, pair, ok):
         assert load_all(path).fetch.style.slant_deg == tuple(pair)
     else:
         assert f"low {pair[0]} > high {pair[1]}" in error_for(path)
+
+
+def test_the_default_file_is_params_yaml_in_the_current_directory(monkeypatch, tmp_path):
+    (tmp_path / "params.yaml").write_text(PARAMS.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_params("split").seed == 42 and load_all().split.seed == 42
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_check_params_main_prints_ok_for_the_file_it_checked(monkeypatch, capsys, tmp_path, given):
+    """`python -m kakite.core.params [path]`, in-process: the path given, else ./params.yaml."""
+    monkeypatch.chdir(PARAMS.parent)
+    monkeypatch.setattr(sys, "argv", ["params.py", str(PARAMS)] if given else ["params.py"])
+    params.main()
+    assert capsys.readouterr().out == f"{PARAMS if given else 'params.yaml'}: ok\n"
+    monkeypatch.setattr(sys, "argv", ["params.py", str(tmp_path / "nope.yaml")])
+    with pytest.raises(ParamsError, match=r"nope\.yaml"):
+        params.main()
