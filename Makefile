@@ -68,12 +68,13 @@ test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not demo"
 
 # Mutation score of the core modules (not part of `make test`: minutes, not seconds). mutmut copies them into
-# mutants/ and runs only their own fast test files ([tool.mutmut] in pyproject.toml); accepted survivors are
-# listed with reasons in tests/mutation_survivors.md.
+# mutants/ and runs only their own fast test files ([tool.mutmut] in pyproject.toml); it prints the mutants not
+# killed, then the score per module. Accepted survivors are listed with reasons in tests/mutation_survivors.md.
 mutation: venv
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $$(nproc) || true
 	$(BIN)/mutmut results
+	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutation_score.py
 
 # The shipped models in Chromium: the default pipeline first (DVC skips it when up to date).
 test-demo: repro
