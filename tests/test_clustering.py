@@ -58,16 +58,18 @@ def test_protocol_table_skips_too_few_means_and_survives_blank_pixels(per_writer
     Blank pixels carry no writer at all (AMI 0): the headline ratio divides by 1e-9 instead of 0."""
     writers = np.repeat(np.array(["c", "a", "b"]), 4)
     style = np.repeat([[0.0], [10.0], [20.0]], 4, axis=0) + np.tile([[0.0], [0.1], [0.2], [0.3]], (3, 1))
-    table = protocol_table(np.zeros((12, 2, 2)), {"m": (style, style)}, writers, per_writer_mean, seed=0)
-    means = f"z_style, mean of {per_writer_mean} (1)"
-    expected = ["raw pixels (4)", "z_content (1)", "z_style (1)"] + [means] * with_means
-    assert [row["features"] for row in table["rows"] if row["method"] == "GMM"] == expected
+    table = protocol_table(np.zeros((12, 2, 2)), {"m": (style, style), "n": (style, style)}, writers,
+                           per_writer_mean, seed=0)
+    means = [("m", f"z_style, mean of {per_writer_mean} (1)")] * with_means
+    expected = [("", "raw pixels (4)"), ("m", "z_content (1)"), ("m", "z_style (1)"), *means,
+                ("n", "z_content (1)"), ("n", "z_style (1)"), *[("n", f) for _, f in means]]
+    assert [(row["model"], row["features"]) for row in table["rows"] if row["method"] == "GMM"] == expected
     by = {(row["model"], row["method"], row["features"]): row for row in table["rows"]}
     assert by[("", "K-Means", "raw pixels (4)")]["ami"] == 0.0
     assert by[("m", "GMM", "z_style (1)")] == {"model": "m", "method": "GMM", "features": "z_style (1)",
                                                 "purity": 1.0, "ari": 1.0, "ami": 1.0}
     assert (table["writers"], table["images"]) == (3, 12)
-    assert table["ami_ratio_style_vs_pixels_kmeans"] == {"m": 1e9}
+    assert table["ami_ratio_style_vs_pixels_kmeans"] == {"m": 1e9, "n": 1e9}
 
 
 def test_scores_are_reproducible_for_a_seed():

@@ -4,9 +4,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 import yaml
+from pydantic import AfterValidator, StrictInt, ValidationError
 
 from kakite.core import params
 from kakite.core.errors import ParamsError
@@ -237,3 +239,28 @@ def test_check_params_main_prints_ok_for_the_file_it_checked(monkeypatch, capsys
     monkeypatch.setattr(sys, "argv", ["params.py", str(tmp_path / "nope.yaml")])
     with pytest.raises(ParamsError, match=r"nope\.yaml"):
         params.main()
+
+
+PENS = ("ballpoint", "marker", "brush")
+
+
+@pytest.mark.parametrize(("weights", "ok"), [((0, 0, 0), False), ((1, 0, 0), True), ((0, 1, 0), True),
+                                           ((0, 0, 1), True)])
+def test_some_pen_needs_a_positive_weight(params_with, weights, ok):
+    pens = {pen: float(w) for pen, w in zip(PENS, weights, strict=True)}
+    path = params_with({f"fetch.style.pens.{pen}": w for pen, w in pens.items()})
+    if ok:
+        assert load_all(path).fetch.style.pens.model_dump() == pens
+    else:  # one error: nothing appended to pydantic's message
+        assert error_for(path) == f"{path}: fetch.style.pens: Value error, at least one pen needs a positive weight"
+
+
+def test_validator_tags_of_a_union_member_stay_out_of_the_dotted_key():
+    """No block is a union today; when one is, pydantic puts a 'function-after[...]' step in the error's loc."""
+
+    class Pick(params.Block):
+        size: Annotated[StrictInt, AfterValidator(lambda v: v)] | list[int]
+
+    with pytest.raises(ValidationError) as err:
+        Pick.model_validate({"size": "x"})
+    assert params._one_line(err.value, Path("p.yaml")) == "p.yaml: size: Input should be a valid integer (+1 more)"
