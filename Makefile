@@ -8,9 +8,9 @@ DEB_PACKAGES := fontconfig chromium fonts-ipafont-gothic fonts-ipafont-mincho fo
 	fonts-yozvox-yozfont-edu fonts-yozvox-yozfont-new-kana fonts-kouzan-mouhitsu zinnia-utils tegaki-zinnia-japanese
 PORT ?= 8000
 
-.PHONY: setup system venv web-vendor check-params repro test test-fast mutation test-demo screenshots report lint bench serve clean-venv
+.PHONY: setup system venv web-vendor plots-vendor check-params repro test test-fast mutation test-demo screenshots report lint bench serve clean-venv
 
-setup: system venv web-vendor
+setup: system venv web-vendor plots-vendor
 
 # Debian packages: fonts for the embedded data, Chromium for the browser tests, Zinnia and GNU time for the
 # benchmark, and node/npm (for TF.js) unless a node with npm is already installed. Without root or passwordless
@@ -49,6 +49,13 @@ web/vendor/.installed: web/package.json web/package-lock.json
 	cp $(TFJS)/tfjs-backend-webgl/dist/tf-backend-webgl.es2017.min.js web/vendor/
 	cp $(TFJS)/tfjs-backend-cpu/dist/tf-backend-cpu.es2017.min.js web/vendor/
 	@touch $@
+
+# Vega, Vega-Lite and Vega-Embed from the npm registry, inlined into the page template `dvc plots show` fills
+# (vega/dvc_plots.html, .dvc/config's plots.html_template), so that every plot draws offline.
+plots-vendor: vega/dvc_plots.html
+vega/dvc_plots.html: vega/package.json vega/package-lock.json kakite/report/plots_page.py $(VENV)/.installed
+	cd vega && npm ci --silent --no-audit --no-fund
+	$(BIN)/python -m kakite.report.plots_page
 
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 

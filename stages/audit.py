@@ -1,6 +1,6 @@
 """audit: class counts by domain, imbalance, missing classes, exact duplicates, class weights.
 
-Outputs: data/audit/class_weights.json (what train_cnn uses), metrics/audit.json, and
+Outputs: data/audit/class_weights.json (what train_cnn uses), metrics/details/audit.json, and
 metrics/plots/audit/class_counts.csv (a bar plot of counts per class and domain).
 """
 
@@ -17,6 +17,7 @@ from kakite.core.atomic import load_npz, write_json, write_text
 from kakite.core.charset import DIGITS, HIRAGANA73
 from kakite.core.params import load_params
 from kakite.core.records import HELDOUT
+from kakite.core.results import write_results
 from kakite.curate.audit import (
     class_counts,
     class_weights,
@@ -62,9 +63,9 @@ def main() -> None:
     csv.writer(buf, lineterminator="\n").writerows([("class", "domain", "count"), *hira_rows])
     write_text("metrics/plots/audit/class_counts.csv", buf.getvalue())
     hira["weight_max"], hira["weight_min"] = float(np.max(hira_w)), float(np.min(hira_w))
-    write_json("metrics/audit.json", {"hiragana": hira, "digits": digits})
+    write_results("audit", {"hiragana": hira, "digits": digits})
     print(f"audit: hiragana imbalance {hira['imbalance_ratio']}, {hira['duplicate_images']} duplicate images")
 
 
 if __name__ == "__main__":
-    entry.run(main, "audit", writes=("data/audit", "metrics/plots/audit"))
+    entry.run(main, "audit", writes=("data/audit", "metrics/plots/audit", "metrics"))

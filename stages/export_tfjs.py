@@ -4,8 +4,11 @@ models for the CLI (which then never imports TensorFlow).
 Quantisation (params export_tfjs.quantize) is kept only if the exported model's accuracy on the test
 split drops by at most export_tfjs.max_accuracy_drop; otherwise the next less lossy option is tried.
 The LiteRT copies are float32 and must reproduce the Keras outputs within RUNTIME_TOLERANCE on test
-inputs, or the stage fails. Outputs: web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json,
-data/models/runtime/{cnn,vae}/ and metrics/export.json.
+inputs, or the stage fails. meta.json also carries the exported CNN's test accuracy, the models'
+revision (kakite/export/webmeta.py) and the explorer's style directions, measured on the exported
+decoder over the training digits' z_style (kakite/writers/directions.py). Outputs:
+web/model/{cnn,vae_encoder,vae_decoder}/, web/model/meta.json, data/models/runtime/{cnn,vae}/,
+metrics/details/export.json and metrics/export.json (the CNN's download, KiB).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from kakite.core import entry, metrics, preprocess
 from kakite.core.atomic import load_npz, write_json
 from kakite.core.errors import KakiteError
 from kakite.core.params import load_params
-from kakite.export import litert, tfjs
+from kakite.core.results import write_results
+from kakite.export import litert, tfjs, webmeta
 from kakite.recognizer.model_dir import Recognizer
-from kakite.writers import disentangle
+from kakite.writers import directions, disentangle
 from kakite.writers.model_dir import Stylist
 
 CNN, VAE, WEB = Path("data/models/cnn"), Path("data/models/vae"), Path("web/model")
@@ -91,13 +95,19 @@ def main() -> None:
     reference = decoder.predict(z, verbose=0)
     pixels = lambda m: -float(np.abs(m.predict(z, verbose=0) - reference).mean())  # noqa: E731
     report["vae_decoder"] = _export_checked(decoder, WEB / "vae_decoder", cfg.quantize, cfg.max_accuracy_drop, pixels)
-    write_json(WEB / "meta.json", {
-        "labels": list(recognizer.labels),
-        "preprocess": {"hiragana": preprocess.spec_constants(recognizer.spec), "digits": vae_meta["preprocess"]},
-        "vae": {k: vae_meta[k] for k in ("labels", "z_content", "z_style", "content_means", "style_range")},
-    })
+    exported_probs = tfjs.load(WEB / "cnn").predict(x_h, batch_size=512, verbose=0)
+    accuracy = webmeta.accuracy_summary(exported_probs, y_h, hira["domains"].astype(str))
+    exported_decoder = tfjs.load(WEB / "vae_decoder")
+    train_style = encode_means(encoder, disentangle.digit_inputs(load_npz("data/split/digits_train.npz")["images"]))[1]
+    style = directions.style_directions(
+        lambda zc, zs: exported_decoder.predict([zc, zs], batch_size=512, verbose=0)[..., 0], means, train_style)
+    specs = {"hiragana": preprocess.spec_constants(recognizer.spec), "digits": vae_meta["preprocess"]}
+    write_json(WEB / "meta.json", webmeta.page_meta(list(recognizer.labels), specs, vae_meta, style, accuracy,
+                                                    {"cnn": CNN, "vae": VAE}))
+    report["accuracy"] = accuracy
+    report["style_directions"] = [{"names": d["names"], "pixel_change": d["pixel_change"]} for d in style["directions"]]
     report["runtime"] = _export_runtime(recognizer, stylist, x_h, x_d, z)
-    write_json("metrics/export.json", report)
+    write_results("export", report, headline={"cnn_kib": round(report["cnn"]["bytes"] / 1024, 1)})
     print(f"export_tfjs: CNN {report['cnn']['quantize']} {report['cnn']['bytes']} bytes, "
           f"accuracy drop {report['cnn']['score_drop']}")
 

@@ -2,7 +2,8 @@
 
 Outputs (all under data/raw/): hiragana.zip + hiragana_manifest.csv and digits.zip + digits_manifest.csv
 when `embedded` is selected; hiragana73/, emnist/, kuzushiji49/ for the real sources. Always
-metrics/plots/fetch/writers.png: a few synthetic writers per pen, to see what the writer model draws.
+metrics/plots/fetch/writers.png: a few synthetic writers per pen, to see what the writer model draws, and
+metrics/details/fetch.json (images per dataset, downloads).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from kakite.acquire.sources import fetch_source
 from kakite.core import entry, plots
 from kakite.core.atomic import write_json
 from kakite.core.params import load_params
+from kakite.core.results import write_results
 
 RAW = Path("data/raw")
 SHEET = Path("metrics/plots/fetch/writers.png")
@@ -39,7 +41,7 @@ def main() -> None:
     for name, digest in sorted(digests.items()):
         print(f"fetch: {name} sha256 {digest}")
     write_json(RAW / "digests.json", digests)
-    write_json("metrics/fetch.json", {"images": counts, "downloads": len(digests)})
+    write_results("fetch", {"images": counts, "downloads": len(digests)})
     plots.captioned_grid(synth.writer_sheet(cfg), SHEET, "synthetic writers, two per pen", cols=len(synth.SHEET_KANA))
     print(f"fetch: {counts} in {time.perf_counter() - started:.1f}s")
 

@@ -1,7 +1,7 @@
 """grayscale: every selected source, decoded to grey uint8 arrays in two npz files.
 
 Outputs: data/gray/hiragana.npz, data/gray/digits.npz (format: kakite/decode/dataset.py), data/gray/report.csv
-(every file that failed or was resized, with the reason) and metrics/grayscale.json.
+(every file that failed or was resized, with the reason) and metrics/details/grayscale.json.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pathlib import Path
 
 from kakite.acquire.sources import ScanReport, iter_manifest_zip, iter_source
 from kakite.core import entry
-from kakite.core.atomic import save_npz, write_json, write_text
+from kakite.core.atomic import save_npz, write_text
 from kakite.core.charset import DIGITS, HIRAGANA73
 from kakite.core.params import load_params
 from kakite.core.records import DIGITS_SIZE, HIRAGANA_SIZE
+from kakite.core.results import write_results
 from kakite.decode.dataset import GrayReport, collect, concat
 
 RAW = Path("data/raw")
@@ -56,7 +57,7 @@ def main() -> None:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows([("dataset", "file", "problem", "detail"), *hira_bad, *dig_bad])
     write_text(OUT / "report.csv", buf.getvalue())
-    write_json("metrics/grayscale.json", {"hiragana": hira_sum, "digits": dig_sum})
+    write_results("grayscale", {"hiragana": hira_sum, "digits": dig_sum})
     print(f"grayscale: hiragana {hira_sum['images']} images, digits {dig_sum['images']} images, "
           f"{len(hira_bad) + len(dig_bad)} problems listed in {OUT / 'report.csv'}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,14 @@ def pytest_runtest_makereport(item, call):
         if not any(allowed in reason for allowed in INTENDED_SKIPS):
             report.outcome = "failed"
             report.longrepr = f"CI forbids skips, and this test skipped: {reason}"
+
+
+def as_from_a_terminal() -> None:
+    """preexec_fn for a child that Ctrl-C must reach: SIGINT back to its default action.
+
+    A background job of a non-interactive shell (`pytest ... &` in a script, some CI runners) starts
+    with SIGINT ignored, every child inherits that, and Python then keeps it ignored, as POSIX asks."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def set_dotted(tree: dict, dotted: str, value: Any) -> None:

@@ -175,6 +175,7 @@ EDGE_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
     "half_up_box20": lambda: bar(3, 8),  # 3 * 20 / 8 = 7.5 -> 8 (digits); 15 (hiragana)
     "half_up_box40": lambda: bar(1, 16),  # 1 * 40 / 16 = 2.5 -> 3 (hiragana); 1.25 -> 1 (digits)
     "hairline": lambda: bar(1, 200),  # 1 * 40 / 200 = 0.2 -> 0, kept at 1 by max(1, ...)
+    "speck_at_min_extent": lambda: speck(10),  # 10 px = 0.1 x 100: just long enough to be read
 }
 
 GRAY_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
@@ -188,7 +189,31 @@ GRAY_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
     "thick_strokes": thick_strokes,
     "noisy_paper": noisy_paper,
 }
+
+
+def dot(canvas: int = 480, diameter: float = 480 / 22, supersample: int = 4) -> np.ndarray:
+    """A tap on the pad: one pen-wide antialiased disc (the page's hiragana pen is 1/22 of the canvas)."""
+    s = supersample
+    im = Image.new("L", (canvas * s, canvas * s), PAPER)
+    centre, radius = canvas * s * 0.37, diameter * s / 2
+    ImageDraw.Draw(im).ellipse([centre - radius, centre - radius, centre + radius, centre + radius], fill=INK)
+    return np.asarray(im.reduce(s), dtype=np.uint8).copy()
+
+
+def speck(extent: int, side: int = 100) -> np.ndarray:
+    """A solid extent x 2 ink mark on a side x side page: no character below min_extent * side."""
+    gray = np.full((side, side), PAPER, dtype=np.uint8)
+    gray[40:42, 30 : 30 + extent] = INK
+    return gray
+
+
 NO_INK_FIXTURES: dict[str, Callable[[], np.ndarray]] = {"blank": blank, "near_blank": near_blank}
+# Enough contrast, too little extent: "no character" by the spec's extent rule.
+SPECK_FIXTURES: dict[str, Callable[[], np.ndarray]] = {
+    "dot": dot,
+    "digit_pad_dot": lambda: dot(336, 336 / 14),  # the explorer's pen is 1/14 of its pad
+    "speck_below_min_extent": lambda: speck(9),  # 9 px < 0.1 x 100
+}
 
 
 # --- files -----------------------------------------------------------------------------------------

@@ -128,6 +128,13 @@ def test_blank_image_is_no_character_not_a_failure(models, capsys, tmp_path):
     assert_top(records[str(good)], 3)
 
 
+def test_a_dot_or_a_speck_is_no_character(models, capsys, tmp_path):
+    paths = [save(tmp_path / f"{name}.png", make()) for name, make in fx.SPECK_FIXTURES.items()]
+    code, records, err = predict(capsys, models["cnn"], *paths)
+    assert code == 0, err
+    assert [records[str(path)] for path in paths] == [{"file": str(p), "top": [], "no_character": True} for p in paths]
+
+
 def test_missing_model_directory_is_one_line_error(capsys, tmp_path):
     image = save(tmp_path / "a.png", fx.glyph())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from kakite.recognizer.model_dir import Recognizer
 from kakite.serve import cli
 from tests import cli_models
 from tests import image_fixtures as fx
-from tests.conftest import REPO
+from tests.conftest import REPO, as_from_a_terminal
 
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file:UserWarning")
 
@@ -267,3 +268,17 @@ def test_a_truncated_keras_file_is_one_line_error_naming_it(models, tmp_path):
     with pytest.raises(KakiteError, match=r"model\.h5"):
         Recognizer.load(folder)
 
+
+
+def test_ctrl_c_mid_run_is_one_line_and_exit_130(models, tmp_path):
+    folder = tmp_path / "many"
+    for i in range(2000):  # far more than can be read before the signal lands
+        save(folder / f"{i:04d}.png", fx.glyph())
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "kakite.serve.cli", "predict", "--model", str(models["cnn"]),
+                             str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=as_from_a_terminal)
+    assert proc.stdout.readline().startswith("{")  # predicting now
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (130, "kakite: interrupted\n")

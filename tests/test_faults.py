@@ -1,8 +1,10 @@
 """Fault injection: SIGKILL the heavy stages mid-run. Nothing half-written ever sits under a final name,
-and a rerun completes; train_cnn resumes from its last epoch checkpoint instead of starting over."""
+and a rerun completes; train_cnn resumes from its last epoch checkpoint instead of starting over.
+Ctrl-C (SIGINT to the whole process group, as a terminal sends it) ends a stage with one line."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,22 +17,28 @@ import pytest
 
 from bench.workspace import env, make_copy, run
 from kakite.core.atomic import load_npz
-from tests.conftest import read_epoch_log
+from tests.conftest import as_from_a_terminal, read_epoch_log
 
 pytestmark = pytest.mark.slow
 
 
-def kill_when(repo: Path, module: str, ready, timeout: float = 300) -> None:
-    """Start `python -m stages.<module>`, SIGKILL it as soon as ready() holds (or fail if it finishes first)."""
-    proc = subprocess.Popen([sys.executable, "-m", f"stages.{module}"], cwd=repo, env=env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def kill_when(repo: Path, module: str, ready, timeout: float = 300, ctrl_c: bool = False) -> tuple[int, str]:
+    """Start `python -m stages.<module>`, SIGKILL it as soon as ready() holds (or fail if it finishes first);
+    with ctrl_c, SIGINT its process group instead. Returns the exit code and stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", f"stages.{module}"], cwd=repo, env=env(), text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + timeout
     while not ready():
         assert proc.poll() is None, f"{module} finished before the kill point"
         assert time.monotonic() < deadline, f"{module}: kill point not reached in {timeout}s"
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    if ctrl_c:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
 
 
 def final_files(directory: Path) -> list[Path]:
@@ -72,6 +80,16 @@ def test_killed_train_cnn_resumes_from_its_checkpoint(repo):
     probs_after_resume = _test_probabilities(repo)
     run([sys.executable, "-m", "stages.train_cnn"], repo)  # the same run, uninterrupted
     np.testing.assert_allclose(_test_probabilities(repo), probs_after_resume, atol=1e-4)
+
+
+def test_ctrl_c_ends_fetch_and_train_cnn_with_one_line(repo):
+    run(["dvc", "repro", "audit", "split"], repo)
+    log = repo / "metrics/plots/cnn/training/plots/metrics/loss.tsv"
+    log.unlink(missing_ok=True)
+    for module, ready in (("fetch", lambda: any((repo / "data/raw").glob(".tmp-*"))),
+                          ("train_cnn", log.exists)):  # mid-render in the pool; mid-training
+        code, err = kill_when(repo, module, ready, ctrl_c=True)
+        assert (code, err) == (130, f"{module}: interrupted\n")
 
 
 def _test_probabilities(repo: Path) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 
@@ -12,30 +13,50 @@ import pytest
 from bench.workspace import make_copy, run, set_params
 from kakite.core.charset import HIRAGANA73
 from tests.test_bench import ZINNIA_LACKS
+from tests.test_dvc_tables import EXP_WIDTH, readme_exp_show, table_width
 
 pytestmark = pytest.mark.slow
 
 STAGES = ("fetch", "grayscale", "audit", "split", "train_cnn", "train_vae", "cluster", "export_tfjs")
-METRICS = ("fetch", "grayscale", "audit", "split", "cnn", "vae", "cluster", "export")
+DETAILS = ("fetch", "grayscale", "audit", "split", "cnn", "vae", "cluster", "export")
+METRICS = ("cnn", "vae", "cluster", "export")  # the headline numbers
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    repo = make_copy(tmp_path_factory.mktemp("tiny"))
-    run(["dvc", "repro"], repo)
+    """The tiny copy after its first `dvc repro`, whose output is kept next to it in repro.log."""
+    repo = tmp_path_factory.mktemp("tiny") / "repo"
+    repo.mkdir()
+    make_copy(repo)
+    (repo.parent / "repro.log").write_text(run(["dvc", "repro"], repo).stdout)
     return repo
 
 
+EPOCH_LINE = re.compile(r"^(train_cnn|train_vae) [^:]+: epoch \d+/\d+, ")
+
+
+def test_every_training_log_line_names_its_model(repo):
+    log = (repo.parent / "repro.log").read_text()
+    epochs = [line for line in log.splitlines() if re.search(r"\bepoch \d+/\d+", line, re.I)]
+    assert epochs and all(EPOCH_LINE.match(line) for line in epochs), epochs
+    for label in ("train_cnn kakite", "train_cnn baseline seed", "train_cnn baseline typeset_only",
+                  "train_vae kakite", "train_vae baseline seed", "train_vae experiment I"):
+        assert f"{label}: epoch 1/" in log, label
+
+
 def test_every_stage_ran_and_wrote_its_metrics(repo):
-    for name in METRICS:
-        assert json.loads((repo / "metrics" / f"{name}.json").read_text()), name
-    cnn = json.loads((repo / "metrics/cnn.json").read_text())
+    for name in DETAILS:
+        assert json.loads((repo / "metrics/details" / f"{name}.json").read_text()), name
+    assert set(json.loads((repo / "metrics/cnn.json").read_text())) == {"typeset", "strokes", "handwriting"}
+    cnn = json.loads((repo / "metrics/details/cnn.json").read_text())
     assert set(cnn["kakite"]["by_domain"]) == {"typeset", "strokes", "handwriting_font"}
     assert set(cnn["baselines"]) == {"seed", "typeset_only"}
     assert 0.0 <= cnn["kakite"]["accuracy"] <= 1.0
     assert (repo / "web/model/cnn/model.json").is_file() and (repo / "web/model/meta.json").is_file()
     assert (repo / "data/models/cnn/model.h5").is_file()
-    for png in ("vae/experiment1_latents.png", "vae/experiment1_grid.png", "cluster/tsne_style.png"):
+    for png in ("vae/experiment1_latents.png", "vae/experiment1_grid.png", "cluster/styles.png",
+                "cluster/by_mean_size.png", "split/hiragana_samples.png", "cnn/confusion.png", "cnn/curves.png",
+                "cnn/errors.png"):
         assert (repo / "metrics/plots" / png).stat().st_size > 1000, png
 
 
@@ -45,10 +66,10 @@ def test_second_repro_is_a_no_op(repo):
     assert "up to date" in out.lower()
 
 
-def test_metrics_show_lists_every_stage(repo):
+def test_metrics_show_lists_the_headline_files_only(repo):
     shown = run(["dvc", "metrics", "show", "--json"], repo).stdout
     files = json.loads(shown)[""]["data"]
-    assert {f"metrics/{m}.json" for m in METRICS} <= set(files)
+    assert set(files) == {f"metrics/{m}.json" for m in METRICS}
 
 
 def test_train_param_change_reruns_only_downstream_and_diff_shows_it(repo):
@@ -59,8 +80,10 @@ def test_train_param_change_reruns_only_downstream_and_diff_shows_it(repo):
     out = run(["dvc", "repro"], repo).stdout
     ran = {s for s in STAGES if f"Running stage '{s}'" in out}
     assert ran == {"train_cnn", "export_tfjs"}, out
-    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], repo).stdout)
-    assert diff.get("metrics/cnn.json"), diff
+    # --all: the tiny CNN may score the same after 1 and 2 epochs; the diff must still read both revisions
+    diff = json.loads(run(["dvc", "metrics", "diff", "--all", "--json"], repo).stdout)
+    assert set(diff["metrics/cnn.json"]) == {"typeset", "strokes", "handwriting"}, diff
+    assert all(value["old"] is not None and value["new"] is not None for value in diff["metrics/cnn.json"].values())
     params = json.loads(run(["dvc", "params", "diff", "--json"], repo).stdout)
     change = params["params.yaml"]["train_cnn.epochs"]
     assert (change["old"], change["new"]) == (1, 2)
@@ -82,9 +105,9 @@ def test_forced_rerun_of_the_data_stages_is_byte_identical(repo):
 
 def test_forced_retraining_reproduces_the_metrics(repo):
     """Training is seeded throughout; on the same machine and thread count it repeats to float rounding."""
-    before = json.loads((repo / "metrics/cnn.json").read_text())
+    before = json.loads((repo / "metrics/details/cnn.json").read_text())
     run(["dvc", "repro", "--force", "--single-item", "train_cnn"], repo)
-    after = json.loads((repo / "metrics/cnn.json").read_text())
+    after = json.loads((repo / "metrics/details/cnn.json").read_text())
     for recipe in ("kakite", *before["baselines"]):
         old = before["kakite"] if recipe == "kakite" else before["baselines"][recipe]
         new = after["kakite"] if recipe == "kakite" else after["baselines"][recipe]
@@ -125,8 +148,12 @@ def test_a_four_point_sweep_runs_on_dvcs_experiment_queue(repo):
     assert status.count("Success") == 4, status
     shown = json.loads(run(["dvc", "exp", "show", "--json"], repo).stdout)
     runs = [exp for commit in shown for exp in commit.get("experiments") or []]
-    scores = [r["revs"][0]["data"]["metrics"]["metrics/cnn.json"]["data"]["kakite"]["accuracy"] for r in runs]
+    scores = [r["revs"][0]["data"]["metrics"]["metrics/cnn.json"]["data"]["strokes"] for r in runs]
     assert len(scores) == 4 and all(0.0 <= s <= 1.0 for s in scores)
+    width, table = table_width(readme_exp_show(), repo)  # real experiment rows, named by DVC
+    header = set(table.splitlines()[1].split())
+    assert width <= EXP_WIDTH and {"train_cnn.epochs", "train_cnn.learning_rate"} <= header, table
+    assert {"typeset", "strokes", "handwriting"} & header and not {"State", "Executor"} & header, table
 
 
 def test_bench_accuracy_and_scaling_run_on_the_trained_models(repo):
@@ -150,3 +177,16 @@ def test_bench_accuracy_and_scaling_run_on_the_trained_models(repo):
     points = plots["data"]["bench_scaling"][0]["content"]["data"]["values"]
     files = [p["filename"] for p in points]
     assert files.count("scaling_train_cnn.csv") == 3 and files.count("scaling_predict.csv") == 3, points
+
+
+def test_empty_baselines_skip_them_in_an_experiment(repo):
+    """`dvc exp run -S train_cnn.baselines=[] -S train_vae.baselines=[]`: a sweep that trains kakite's models only."""
+    run(["git", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "before exp"], repo, check=False)
+    out = run(["dvc", "exp", "run", "-S", "train_cnn.baselines=[]", "-S", "train_vae.baselines=[]"], repo).stdout
+    assert not re.search(r"baseline \S+: epoch", out)
+    assert "train_cnn kakite: epoch 1/" in out and "train_vae kakite: epoch 1/" in out
+    for name in ("cnn", "vae"):
+        assert json.loads((repo / f"metrics/details/{name}.json").read_text())["baselines"] == {}, name
+    cluster = json.loads((repo / "metrics/details/cluster.json").read_text())
+    assert {row["model"] for table in cluster["protocols"].values() for row in table["rows"]} == {"", "kakite"}

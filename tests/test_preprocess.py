@@ -70,6 +70,19 @@ def test_blank_and_near_blank_are_no_character(name: str) -> None:
         to_model_input(fx.NO_INK_FIXTURES[name]())
 
 
+@pytest.mark.parametrize("name", sorted(fx.SPECK_FIXTURES))
+def test_a_dot_or_a_speck_is_no_character(name: str) -> None:
+    for spec in (HIRAGANA, DIGITS):
+        with pytest.raises(NoInkError, match=r"^no character: the ink spans \d+ px, below 0.1 .*a dot or a speck"):
+            to_model_input(fx.SPECK_FIXTURES[name](), spec)
+
+
+def test_min_extent_is_the_boundary() -> None:
+    assert to_model_input(fx.EDGE_FIXTURES["speck_at_min_extent"]()).max() == 1.0
+    assert to_model_input(fx.speck(9), Spec(min_extent=0.09)).max() == 1.0
+    assert to_model_input(fx.speck(1), Spec(min_extent=0)).max() == 1.0  # 0 turns the rule off
+
+
 def test_min_contrast_is_the_boundary() -> None:
     g = fx.near_blank()  # contrast exactly 20
     with pytest.raises(NoInkError):
@@ -169,11 +182,14 @@ def test_spec_constants_are_json_and_complete() -> None:
     assert constants["version"] == preprocess.SPEC_VERSION
     assert constants["luma"] == pytest.approx([0.299, 0.587, 0.114])
     assert constants["composite_over"] == 255  # web/preprocess.js composites the canvas over this grey
-    assert set(constants) == {"size", "box", "min_contrast", "ink_threshold", "version", "luma", "composite_over"}
-    assert Spec(**{k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold")}) == DIGITS
+    assert set(constants) == {"size", "box", "min_contrast", "ink_threshold", "min_extent", "version", "luma",
+                              "composite_over"}
+    assert Spec(**{k: constants[k] for k in ("size", "box", "min_contrast", "ink_threshold", "min_extent")}) == DIGITS
 
 
-@pytest.mark.parametrize("kwargs", [{"size": 20, "box": 21}, {"box": 0}, {"min_contrast": 0}, {"ink_threshold": 1.0}])
+@pytest.mark.parametrize(
+    "kwargs", [{"size": 20, "box": 21}, {"box": 0}, {"min_contrast": 0}, {"ink_threshold": 1.0}, {"min_extent": 1.5}]
+)
 def test_invalid_spec_is_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="Spec"):
         Spec(**kwargs)

@@ -62,11 +62,11 @@ def test_emnist_writers_get_both_models_and_both_protocols(tmp_path):
         }
         repo = make_copy(tmp_path / "repo", overrides)
         run(["dvc", "repro", "cluster"], repo)
-    vae = json.loads((repo / "metrics/vae.json").read_text())
+    vae = json.loads((repo / "metrics/details/vae.json").read_text())
     assert (vae["writers"], vae["new_writers"]) == (5, 2) and set(vae["baselines"]) == {"seed"}
     meta = json.loads((repo / "data/models/vae/meta.json").read_text())
     assert len(meta["new_writers"]) == 2 and all(w.startswith("emnist") for w in meta["new_writers"])
-    cluster = json.loads((repo / "metrics/cluster.json").read_text())
+    cluster = json.loads((repo / "metrics/details/cluster.json").read_text())
     assert set(cluster["protocols"]) == {"seen_writers", "new_writers"}
     assert cluster["protocols"]["new_writers"]["writers"] == 2
     for table in cluster["protocols"].values():

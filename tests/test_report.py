@@ -1,4 +1,4 @@
-"""The README's results block is generated from metrics/*.json and must match them."""
+"""The README's results block is generated from metrics/details/*.json and metrics/bench.json and must match them."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from tests.conftest import REPO
 
 
 def _committed_metrics(dest: Path) -> Path | None:
-    """metrics/*.json as committed at HEAD, copied to dest; None outside a git checkout."""
-    listed = subprocess.run(["git", "ls-tree", "--name-only", "HEAD", "metrics/"], cwd=REPO, capture_output=True,
-                            text=True)
+    """metrics/**/*.json as committed at HEAD, copied under dest; None outside a git checkout."""
+    listed = subprocess.run(["git", "ls-tree", "-r", "--name-only", "HEAD", "metrics/"], cwd=REPO,
+                            capture_output=True, text=True)
     if listed.returncode != 0:
         return None
     for name in listed.stdout.split():
         if name.endswith(".json"):
             shown = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=REPO, capture_output=True, check=True)
-            (dest / Path(name).name).write_bytes(shown.stdout)
+            copy = dest / Path(name).relative_to("metrics")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(shown.stdout)
     return dest
 
 
@@ -49,9 +51,14 @@ def test_readme_results_match_the_metrics_files(tmp_path):
     assert stale_reason(block, REPO / "metrics", _committed_metrics(tmp_path)) is None
 
 
+def _details(metrics_dir: Path, name: str) -> Path:
+    """Where a stage writes its bookkeeping (kakite.core.results), under a test's metrics folder."""
+    (metrics_dir / "details").mkdir(parents=True, exist_ok=True)
+    return metrics_dir / "details" / f"{name}.json"
+
+
 def _cnn_metrics(directory: Path, typeset: float) -> Path:
-    directory.mkdir()
-    (directory / "cnn.json").write_text(json.dumps({"kakite": {"params": 10, "by_domain": {"typeset": typeset}},
+    _details(directory, "cnn").write_text(json.dumps({"kakite": {"params": 10, "by_domain": {"typeset": typeset}},
                                                     "baselines": {}}))
     return directory
 
@@ -71,7 +78,7 @@ def test_stale_readme_is_told_apart_from_a_retrained_machine(tmp_path):
 def test_recognizer_table_reads_each_domain(tmp_path):
     scores = {"params": 1234, "by_domain": {"typeset": 0.995, "strokes": 0.9812, "handwriting_font": 0.5}}
     cnn = {"kakite": scores, "baselines": {"seed": {**scores, "params": 9, "by_domain": {"typeset": 0.02}}}}
-    (tmp_path / "cnn.json").write_text(json.dumps(cnn))
+    _details(tmp_path, "cnn").write_text(json.dumps(cnn))
     table = readme.render(tmp_path)
     assert "| kakite | 1,234 | 99.5 % | 98.1 % | 50.0 % |" in table
     assert "| baseline: seed | 9 | 2.0 % | – | – |" in table
@@ -84,7 +91,7 @@ def test_cluster_tables_mark_the_article_rows_and_show_every_model_and_protocol(
     table = {"writers": 100, "images": 1600, "rows": rows,
              "ami_ratio_style_vs_pixels_kmeans": {"kakite": 2.5, "seed": 1.25}}
     cluster = {"protocols": {"seen_writers": table, "new_writers": {**table, "writers": 20}}}
-    (tmp_path / "cluster.json").write_text(json.dumps(cluster))
+    _details(tmp_path, "cluster").write_text(json.dumps(cluster))
     text = readme.render(tmp_path)
     article = "| article 3 | seed article, **EMNIST (another dataset)** | K-Means | z_b 10 | 0.1971 | 0.0275 | 0.0736 |"
     assert text.count(article) == 1  # only next to the seed's own protocol
@@ -97,7 +104,7 @@ def test_cluster_tables_mark_the_article_rows_and_show_every_model_and_protocol(
 def test_vae_table_puts_baselines_next_to_kakite(tmp_path):
     vae = {"digit_accuracy_content": 0.999, "leakage_probe_style": 0.12, "writer_probe_pixels": 0.5,
            "baselines": {"seed": {"digit_accuracy_content": 0.98, "leakage_probe_style": 0.6}}}
-    (tmp_path / "vae.json").write_text(json.dumps(vae))
+    _details(tmp_path, "vae").write_text(json.dumps(vae))
     text = readme.render(tmp_path)
     assert "| measure | kakite | baseline: seed |" in text
     assert "| leakage: digit probe on z_style (chance 10 %) | 12.0 % | 60.0 % |" in text

@@ -70,3 +70,17 @@ def test_missing_input_is_one_line(params_with, tmp_path):
     result = run_stage("audit", tmp_path)
     line = assert_one_line_error(result, "audit", DataError.exit_code)
     assert "data/gray/hiragana.npz: missing" in line
+
+
+def test_missing_json_input_is_one_line(params_with, tmp_path):
+    params_with({})
+    write_gray(tmp_path, "hiragana", HIRAGANA73, np.arange(len(HIRAGANA73)))
+    split = tmp_path / "data" / "split"
+    split.mkdir(parents=True)
+    for part in ("train", "val", "test"):
+        (split / f"hiragana_{part}.npz").write_bytes((tmp_path / "data/gray/hiragana.npz").read_bytes())
+    result = run_stage("train_cnn", tmp_path)
+    line = assert_one_line_error(result, "train_cnn", DataError.exit_code)
+    assert line.endswith(
+        "data/audit/class_weights.json: missing (run the stage that writes it first, e.g. `dvc repro`)"
+    )

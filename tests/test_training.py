@@ -14,7 +14,7 @@ from kakite.core.errors import ParamsError
 from kakite.recognizer.network import build_kakite_cnn, compile_kakite
 from kakite.training.batches import AugmentedSequence, grouped_order
 from kakite.training.checkpoints import latest_checkpoint
-from kakite.training.loop import EpochLog, fit_resumable, select_strategy, train_throughput
+from kakite.training.loop import EpochLog, fit_resumable, replica_batch, select_strategy, train_throughput
 from tests.conftest import read_epoch_log
 
 # Resumed and uninterrupted runs replay the same batches, augmentation and dropout masks, so on this
@@ -100,6 +100,32 @@ def test_sequence_carries_dict_targets_and_rejects_bad_weights():
     with pytest.raises(ValueError, match="not both"):
         AugmentedSequence(x, y, 16, 1, class_weight=[1.0] * 3, sample_weight=np.ones(40))
 
+
+
+def test_a_last_batch_smaller_than_min_last_batch_is_left_to_the_next_epoch():
+    x, y = data(n=33)
+    seq = AugmentedSequence(x, y, batch_size=16, seed=1)
+    assert len(seq) == 3 and len(seq[2][0]) == 1
+    seq.min_last_batch = 2  # two replicas: a 1-row batch would leave one of them empty
+    assert len(seq) == 2
+    seq.min_last_batch = 1
+    x, y = data(n=32)
+    assert len(AugmentedSequence(x, y, batch_size=16, seed=1)) == 2  # no tail, no extra batch
+
+
+@pytest.mark.parametrize(("rows", "batch", "replicas", "expected"), [
+    (161, 16, 1, 16),  # one replica: never changed
+    (161, 16, 2, 15),  # 161 % 16 = 1 row for two replicas; 161 % 15 = 11
+    (160, 16, 2, 16),  # no remainder
+    (162, 64, 2, 64),  # remainder 34
+    (65, 64, 3, 62),   # remainders 1 (64), 2 (63), then 65 % 62 = 3
+    (1, 4, 2, 4),      # fewer rows than replicas: nothing helps, the batch stays
+])
+def test_replica_batch_gives_every_replica_a_row(rows, batch, replicas, expected):
+    size = replica_batch(rows, batch, replicas)
+    assert size == expected
+    if rows >= replicas:
+        assert size >= replicas and rows % size in {0, *range(replicas, size)}
 
 def test_grouped_order_is_a_permutation_of_same_writer_runs():
     writers = np.repeat([7, 3, 9, 100], [8, 8, 5, 4])  # cut into runs of 4: 2 + 2 + 2 (4 + 1) + 1 = 7 runs
@@ -192,3 +218,22 @@ def test_throughput_is_timed_images_over_seconds_after_warmup(monkeypatch):
     model = small_model()
     assert train_throughput(model, x, y, batch_size=16, steps=2, warmup=1) == 16.0
     assert int(model.optimizer.iterations) == 3
+
+
+def test_every_epoch_logs_one_line_that_names_the_model(tmp_path, capfd):
+    """A stage trains its baselines in the same process: no log line of theirs may be anonymous."""
+    x, y = data(n=64)
+    fit_resumable(small_model(dropout=0.0), sequence(x, y), (x[:32], y[:32]), epochs=2, seed=1,
+                  checkpoint_dir=tmp_path, label="train_cnn baseline seed")
+    lines = [line for line in capfd.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 2, lines  # Keras' own progress lines ("Epoch 1/2", "2/2 - 0s - loss: ...") are gone
+    for epoch, line in enumerate(lines, start=1):
+        assert line.startswith(f"train_cnn baseline seed: epoch {epoch}/2, "), line
+        assert "val_loss " in line and "accuracy " in line
+
+
+def test_a_silent_fit_logs_nothing(tmp_path, capfd):
+    x, y = data(n=64)
+    fit_resumable(small_model(dropout=0.0), sequence(x, y), epochs=1, seed=1, checkpoint_dir=tmp_path, verbose=0,
+                  label="quiet")
+    assert capfd.readouterr().out.strip() == ""

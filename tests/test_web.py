@@ -93,6 +93,7 @@ def canvas_pixels(page, selector: str) -> list[np.ndarray]:
 
 def test_preprocess_js_matches_python(tab, test_data):
     fixtures = {**image_fixtures.GRAY_FIXTURES, **image_fixtures.NO_INK_FIXTURES, **image_fixtures.EDGE_FIXTURES,
+                **image_fixtures.SPECK_FIXTURES,
                 "two_by_two": lambda: np.array([[255, 0], [255, 255]], np.uint8),
                 "one_row": lambda: np.array([[250, 20, 250, 251, 252]], np.uint8),
                 "half_up": half_up_bar,
@@ -170,14 +171,18 @@ def tab_labels(page) -> list[str]:
     return page.locator("#candidates .char").all_inner_texts()
 
 
+def reading(page) -> str:
+    return page.locator("#reading").inner_text()
+
+
 def test_live_top5_undo_and_clear(tab):
     page = tab.page
-    assert page.locator("#no-character").is_visible()  # an empty pad is "no character"
+    assert reading(page).startswith("No character")  # an empty pad is "no character"
     draw_strokes(page, "#pad", HIRAGANA_A)
     page.evaluate("window.kakite.idle()")  # the debounced live prediction, no explicit call
     three_strokes = page.evaluate("window.kakite.lastResult")
     tensors = page.evaluate("tf.memory().numTensors")
-    assert len(tab_labels(page)) == 5 and not page.locator("#no-character").is_visible()
+    assert len(tab_labels(page)) == 5 and reading(page).startswith(f"Read as “{tab_labels(page)[0]}”")
     assert len(three_strokes["probs"]) == 73 and abs(sum(three_strokes["probs"]) - 1) < 1e-4
 
     page.click("#recognizer-undo")
@@ -190,7 +195,7 @@ def test_live_top5_undo_and_clear(tab):
     page.click("#recognizer-clear")
     page.evaluate("window.kakite.idle()")
     assert page.evaluate("window.kakite.lastResult") == {"probs": None, "top": [], "input": None}
-    assert page.locator("#no-character").is_visible() and tab_labels(page) == []
+    assert reading(page).startswith("No character") and tab_labels(page) == []
     assert page.evaluate("tf.memory().numTensors") == tensors  # inference leaks no tensors
 
 
@@ -234,15 +239,112 @@ def test_style_explorer_decodes_ten_digits_in_the_drawn_style(tab, web_model, ke
     assert np.abs(np.stack(digits).astype(int) - decoded).max() <= 1
 
     slider = page.locator("#style-sliders input").first
-    slider.fill("1.5")
+    found = web_model.meta()["vae"]["style_directions"]
+    vector, centre = np.array(found["directions"][0]["vector"]), np.array(found["centre"])
+    slider.fill(str(float(slider.input_value()) + 0.5))
     page.evaluate("window.kakite.idle()")
-    moved = page.evaluate("window.kakite.lastStyle.zStyle")
-    assert moved[0] == pytest.approx(1.5) and moved[1:] == style["zStyle"][1:]
+    moved = np.array(page.evaluate("window.kakite.lastStyle.zStyle"))
+    step = float(slider.input_value()) - (np.array(style["zStyle"]) - centre) @ vector  # to the slider's grid
+    assert abs(step - 0.5) < 0.05
+    np.testing.assert_allclose(moved - style["zStyle"], step * vector, atol=1e-4)  # along its direction only
     assert not np.array_equal(np.stack(canvas_pixels(page, "#decoded-digits canvas")), np.stack(digits))
     page.click("#explorer-reset")
     page.evaluate("window.kakite.idle()")
     assert page.evaluate("window.kakite.lastStyle.zStyle") == style["zStyle"]
     assert tab.page_errors == [] and tab.console_errors == []
+
+
+def test_explorer_sliders_are_named_and_move_the_pixels_they_say(tab, web_model, keras_models):
+    """Each slider: a name (here 'style direction k': a random decoder has no measurable slant or width),
+    an accessible label, and a caption with the pixel change the export measured; the page then moves
+    the digits exactly as the decoder does along that direction."""
+    page = tab.page
+    page.click("#tab-explorer")
+    page.evaluate("window.kakite.idle()")
+    meta = web_model.meta()["vae"]
+    found = meta["style_directions"]
+    sliders = page.locator("#style-sliders label")
+    assert sliders.count() == len(found["directions"]) == 4
+    means = np.array(meta["content_means"], np.float32)
+    for k, direction in enumerate(found["directions"]):
+        label = sliders.nth(k)
+        assert direction["names"] == [] and label.locator("span").inner_text() == f"style direction {k + 1}"
+        assert label.locator("input").get_attribute("aria-label") == f"style direction {k + 1}"
+        assert f"by {direction['pixel_change']:.1f} of 255 grey levels" in label.locator("small").inner_text()
+        ends = []
+        for end in direction["range"]:
+            label.locator("input").fill(str(end))
+            page.evaluate("window.kakite.idle()")
+            ends.append(np.stack(canvas_pixels(page, "#decoded-digits canvas")).astype(int))
+            z = np.array(page.evaluate("window.kakite.lastStyle.zStyle"), np.float32)
+            assert np.abs(ends[-1] - decode_levels(keras_models["decoder"], means, z)).max() <= 1
+        moved = np.abs(ends[1] - ends[0]).mean()
+        assert moved > 5, f"slider {k + 1} moves the digits by only {moved:.2f} grey levels"
+    page.click("#language")
+    assert sliders.first.locator("span").inner_text() == "書き癖の方向 1"
+
+
+def test_model_accuracy_and_revision_are_shown(tab, web_model):
+    info = tab.page.locator("#model-info")
+    revision = web_model.meta()["revision"]
+    assert info.is_visible()
+    assert info.inner_text() == (f"Model {revision['cnn'][:8]}: 87.6% of 1,234 test images right (handwriting "
+                                 "fonts 75.0%, strokes of unseen writers 90.0%, typeset 100.0%).")
+    assert revision["cnn"] in info.get_attribute("title") and revision["vae"] in info.get_attribute("title")
+    tab.page.click("#language")
+    assert "正解率 87.6%" in info.inner_text()
+
+
+def test_pads_are_labelled_and_the_reading_is_announced(tab):
+    page = tab.page
+    for pad, text in (("#pad", "write one hiragana"), ("#digit-pad", "write one digit")):
+        assert page.get_attribute(pad, "role") == "img" and text in page.get_attribute(pad, "aria-label")
+    for live in ("#reading", "#explorer-reading", "#status"):
+        assert page.get_attribute(live, "aria-live") == "polite"
+    assert page.get_by_role("img", name="Drawing pad: write one hiragana here").count() == 1
+    draw_strokes(page, "#pad", HIRAGANA_A)
+    page.evaluate("window.kakite.idle()")
+    best = page.evaluate("window.kakite.lastResult.top[0]")
+    assert reading(page) == f"Read as “{best['label']}” ({100 * best['p']:.1f}%)"
+    page.click("#language")
+    assert "ひらがな" in page.get_attribute("#pad", "aria-label") and reading(page).startswith(f"「{best['label']}」")
+
+
+def test_a_tapped_dot_is_no_character(tab):
+    page = tab.page
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    page.mouse.down()  # and up, without moving: one pen-wide dot
+    page.mouse.up()
+    result = page.evaluate("window.kakite.predictCanvas()")
+    assert result == {"probs": None, "top": [], "input": None}
+    assert reading(page).startswith("No character") and tab_labels(page) == []
+    with pytest.raises(NoInkError, match="a dot or a speck"):  # Python reads the very same pixels alike
+        preprocess.to_model_input(gray_from_data_url(page.evaluate("window.kakite.exportPNG()")))
+
+
+PHONE = (390, 844)
+
+
+def test_phone_touch_keeps_the_top_candidate_in_view_while_drawing(browser, site):
+    with open_tab(browser, site.url + "/?backend=wasm", viewport=PHONE, has_touch=True, is_mobile=True) as tab:
+        page = tab.page
+        assert page.evaluate("window.kakite.ready")["error"] is None
+        touch_strokes(page, "#pad", HIRAGANA_A[:-1])
+        cdp = page.context.new_cdp_session(page)
+        box = page.locator("#pad").bounding_box()
+        for kind, (x, y) in (("touchStart", (0.3, 0.5)), ("touchMove", (0.5, 0.7)), ("touchMove", (0.7, 0.8))):
+            point = {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
+        page.evaluate("window.kakite.idle()")  # the finger is still down: the page reads as it is drawn
+        best = page.evaluate("window.kakite.lastResult.top[0].label")
+        assert reading(page).startswith(f"Read as “{best}”")
+        for selector in ("#reading", "#pad"):
+            shown = page.locator(selector).bounding_box()
+            assert shown["y"] >= 0 and shown["y"] + shown["height"] <= PHONE[1], (selector, shown)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]  # no sideways scrolling
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        assert tab.page_errors == [] and tab.console_errors == []
 
 
 def decode_levels(decoder, means: np.ndarray, z_style: np.ndarray) -> np.ndarray:

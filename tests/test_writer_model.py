@@ -166,20 +166,13 @@ def test_pen_weights_must_not_all_be_zero(params_with):
         load_all(path)
 
 
-def test_writer_sheet_and_error_gallery_plots_are_written(tmp_path):
+def test_writer_sheet_plot_is_written(tmp_path):
     sheet = synth.writer_sheet(load_params("fetch", path=PARAMS), writers_per_pen=1)
     assert list(sheet) == list(pens.PENS)
     images, captions = sheet["brush"]
     assert images.shape == (len(synth.SHEET_KANA), 48, 48) and captions == list(synth.SHEET_KANA)
-    from stages.train_cnn import error_gallery
-
-    test = {"images": np.full((3, 48, 48), 255, np.uint8), "labels": np.array([0, 1, 2]),
-            "domains": np.array(["strokes", "strokes", "typeset"])}
-    gallery = error_gallery(test, np.array([0, 2, 2]))
-    assert gallery["strokes"][1] == ["い→う"] and len(gallery["typeset"][0]) == 0
-    for name, sections in (("writers.png", sheet), ("errors.png", gallery)):
-        plots.captioned_grid(sections, tmp_path / name, name)
-        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plots.captioned_grid(sheet, tmp_path / "writers.png", "writers.png")
+    assert (tmp_path / "writers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_fat_pens_draw_marks_lighter_so_a_ring_stays_a_ring():

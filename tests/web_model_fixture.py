@@ -1,8 +1,9 @@
 """A tiny stand-in for the export stage's ``web/model/``, so the browser tests run in seconds, offline.
 
 Same layout and shapes as the real export (see web/model.js): ``cnn/``, ``vae_encoder/``,
-``vae_decoder/`` as TF.js layers models converted from tf_keras .h5 files, and ``meta.json`` with
-the labels, the preprocessing constants from kakite.core.preprocess.spec_constants and the VAE facts.
+``vae_decoder/`` as TF.js layers models converted from tf_keras .h5 files, and ``meta.json`` built by
+the export stage's own kakite.export.webmeta.page_meta, with style directions measured on the fixture
+decoder by kakite.writers.directions (revision: the DVC hashes of the fixture's model folders).
 Weights are random but seeded, and scaled so the softmax is far from uniform: a probability
 comparison against Python then means something. The .h5 files stay next to ``model/`` so the
 tests can run the very same networks in Python.
@@ -18,9 +19,12 @@ import numpy as np
 
 from kakite.core import preprocess
 from kakite.core.charset import DIGITS, HIRAGANA73
+from kakite.export import webmeta
+from kakite.writers import directions
 
 Z_CONTENT = 6
 Z_STYLE = 5
+ACCURACY = {"test": 0.8764, "n": 1234, "by_domain": {"handwriting_font": 0.75, "strokes": 0.9, "typeset": 1.0}}
 
 
 @dataclass(frozen=True)
@@ -55,20 +59,15 @@ def build(root: Path, seed: int = 0) -> WebModel:
         _randomise(model, rng)
         model.save(root / f"{name}.h5")
         save_keras_model(model, model_dir / name)
-    meta = {
-        "labels": list(HIRAGANA73),
-        "preprocess": {
-            "hiragana": preprocess.spec_constants(preprocess.HIRAGANA),
-            "digits": preprocess.spec_constants(preprocess.DIGITS),
-        },
-        "vae": {
-            "labels": list(DIGITS),
-            "z_content": Z_CONTENT,
-            "z_style": Z_STYLE,
-            "content_means": rng.normal(0.0, 1.5, (10, Z_CONTENT)).round(4).tolist(),
-            "style_range": [[-3.0, 3.0]] * Z_STYLE,
-        },
-    }
+    content_means = rng.normal(0.0, 1.5, (10, Z_CONTENT)).round(4)
+    decoder = models["vae_decoder"]
+    decode = lambda zc, zs: decoder([zc, zs], training=False).numpy()[..., 0]  # noqa: E731
+    style = directions.style_directions(decode, content_means, rng.normal(0.0, 1.0, (400, Z_STYLE)))
+    vae = {"labels": list(DIGITS), "z_content": Z_CONTENT, "z_style": Z_STYLE, "content_means": content_means.tolist()}
+    specs = {"hiragana": preprocess.spec_constants(preprocess.HIRAGANA),
+             "digits": preprocess.spec_constants(preprocess.DIGITS)}
+    meta = webmeta.page_meta(list(HIRAGANA73), specs, vae, style, ACCURACY,
+                             {"cnn": model_dir / "cnn", "vae": model_dir / "vae_decoder"})
     (model_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return WebModel(model_dir, root / "cnn.h5", root / "vae_encoder.h5", root / "vae_decoder.h5")
 

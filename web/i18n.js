@@ -1,5 +1,6 @@
 // UI text in Japanese and English. Static text sits in the HTML as data-i18n="key" (the English
-// is there too, so the page reads sensibly before this module runs); dynamic text calls t().
+// is there too, so the page reads sensibly before this module runs), accessible names as
+// data-i18n-label="key"; dynamic text calls t().
 
 const STRINGS = {
   en: {
@@ -24,11 +25,25 @@ const STRINGS = {
     vendorHint: 'TensorFlow.js is vendored into web/vendor/ by “make web-vendor”: run it, then reload.',
     runError: 'Inference failed: {message}',
     explorerIntro: 'The encoder reads your writing style (z_style) from one digit; the decoder then writes ' +
-      'all ten digits in that style. The sliders move the first style dimensions.',
+      'all ten digits in that style. Each slider moves the style along one of the directions in which the ' +
+      'training writers differ most, named after what it measurably changes.',
     readAs: 'Read as “{digit}”.',
     noDigit: 'No digit yet: the digits below use the average style (z_style = 0).',
     decoded: 'All ten digits in this style',
-    styleDim: 'style {n}',
+    styleDirection: 'style direction {n}',
+    directionEffect: 'left to right: {changes}the pixels change by {grey} of 255 grey levels on average',
+    property_slant: 'slant',
+    property_width: 'width',
+    property_height: 'height',
+    property_stroke_weight: 'stroke weight',
+    padLabel: 'Drawing pad: write one hiragana here',
+    digitPadLabel: 'Drawing pad: write one digit here',
+    readingTop: 'Read as “{label}” ({percent})',
+    modelInfo: 'Model {revision}: {accuracy} of {n} test images right ({domains}).',
+    modelInfoMissing: 'This model’s meta.json has no test accuracy or revision: re-run dvc repro export_tfjs.',
+    domain_typeset: 'typeset',
+    domain_strokes: 'strokes of unseen writers',
+    domain_handwriting_font: 'handwriting fonts',
     resetStyle: 'Back to my style',
     privacy: 'Everything runs in this page: nothing you write is sent anywhere.',
   },
@@ -54,11 +69,24 @@ const STRINGS = {
     vendorHint: 'TensorFlow.js は「make web-vendor」で web/vendor/ に置かれます。実行してから再読み込みしてください。',
     runError: '推論に失敗しました: {message}',
     explorerIntro: 'エンコーダが数字1文字から書き癖（z_style）を読み取り、デコーダがその書き癖で0〜9を書きます。' +
-      'スライダーで書き癖の最初の次元を動かせます。',
+      '各スライダーは、学習データの書き手の差が大きい方向に書き癖を動かします。名前は測定で確かめた変化です。',
     readAs: '「{digit}」と読みました。',
     noDigit: '数字がありません。下の数字は平均的な書き癖（z_style = 0）です。',
     decoded: 'この書き癖で書いた0〜9',
-    styleDim: '書き癖 {n}',
+    styleDirection: '書き癖の方向 {n}',
+    directionEffect: '左端から右端へ: {changes}画素が平均 {grey}/255 階調変わる',
+    property_slant: '傾き',
+    property_width: '幅',
+    property_height: '高さ',
+    property_stroke_weight: '線の太さ',
+    padLabel: '手書き欄: ここにひらがなを1文字書いてください',
+    digitPadLabel: '手書き欄: ここに数字を1文字書いてください',
+    readingTop: '「{label}」と読みました（{percent}）',
+    modelInfo: 'モデル {revision}: テスト画像 {n} 枚の正解率 {accuracy}（{domains}）。',
+    modelInfoMissing: 'このモデルの meta.json には正解率とリビジョンがありません。dvc repro export_tfjs を実行してください。',
+    domain_typeset: '活字',
+    domain_strokes: '未知の書き手の筆跡',
+    domain_handwriting_font: '手書きフォント',
     resetStyle: '自分の書き癖に戻す',
     privacy: 'すべてこのページの中で動きます。書いた文字はどこにも送信されません。',
   },
@@ -93,6 +121,9 @@ export function setLanguage(lang, remember = false) {
   document.documentElement.lang = current;
   document.title = t('pageTitle');
   for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  for (const element of document.querySelectorAll('[data-i18n-label]')) {
+    element.setAttribute('aria-label', t(element.dataset.i18nLabel));
+  }
   if (remember) localStorage.setItem(STORAGE_KEY, current);
   for (const listener of listeners) listener(current);
 }

@@ -119,13 +119,17 @@ export class StyleModel {
     this.styleDims = vae.z_style;
     this.labels = vae.labels;
     this.contentMeans = vae.content_means;
-    this.styleRange = vae.style_range;
+    this.directions = vae.style_directions;
     const [contentIn, styleIn] = decoder.inputs.map((input) => input.shape[1]);
     if (encoder.outputs.length !== 4 || decoder.inputs.length !== 2 || contentIn !== this.contentDims ||
         styleIn !== this.styleDims || !Array.isArray(this.labels) || !Array.isArray(this.contentMeans) ||
-        this.contentMeans.length !== this.labels.length ||
-        !Array.isArray(this.styleRange) || this.styleRange.length !== this.styleDims) {
-      throw new Error('meta.json vae: labels, z_content, z_style, content_means or style_range do not fit the VAE models');
+        this.contentMeans.length !== this.labels.length) {
+      throw new Error('meta.json vae: labels, z_content, z_style or content_means do not fit the VAE models');
+    }
+    const fits = (v) => Array.isArray(v) && v.length === this.styleDims;
+    if (!this.directions || !fits(this.directions.centre) || !Array.isArray(this.directions.directions) ||
+        !this.directions.directions.every((d) => fits(d.vector) && Array.isArray(d.range) && Array.isArray(d.names))) {
+      throw new Error('meta.json vae.style_directions: missing or not fitting z_style (re-run dvc repro export_tfjs)');
     }
   }
 

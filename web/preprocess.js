@@ -1,13 +1,13 @@
 // THE preprocessing spec, ported step by step from kakite/core/preprocess.py (its module docstring is the
 // spec; the step numbers below are its step numbers). Pure functions on typed arrays: no DOM, no
 // TF.js, so the page and the tests import the same code. The constants (size, box, min_contrast,
-// ink_threshold, luma, composite_over) come from model/meta.json, written from Python's
+// ink_threshold, min_extent, luma, composite_over) come from model/meta.json, written from Python's
 // spec_constants(), and are never repeated here. Cost, as the spec's "Cost" says: time linear in the
 // pixels; memory one Uint8Array of the image plus at most box x (shorter side) float64 (step 4).
 
-export const SPEC_VERSION = 1; // the kakite.core.preprocess.SPEC_VERSION this port implements
+export const SPEC_VERSION = 2; // the kakite.core.preprocess.SPEC_VERSION this port implements
 
-const SPEC_KEYS = ['size', 'box', 'min_contrast', 'ink_threshold', 'luma', 'composite_over'];
+const SPEC_KEYS = ['size', 'box', 'min_contrast', 'ink_threshold', 'min_extent', 'luma', 'composite_over'];
 
 /** Throw if meta.json's constants are for another version of the spec, or lack a key. */
 export function checkSpec(spec, name) {
@@ -68,6 +68,8 @@ export function toModelInput(gray, width, height, spec) {
     }
   }
   const h = bottom - top + 1, w = right - left + 1;
+  // 3, extent: a dot or a speck (box under min_extent of the shorter side) is no character.
+  if (Math.max(h, w) < spec.min_extent * Math.min(width, height)) return null;
   // 4. Longer side -> box pixels (round half up), exact area averaging, renormalised to max 1. The
   // longer side is averaged first, so the intermediate holds at most box x (shorter side) values
   // (the spec's "Cost": memory set by the output size and the shorter side, not the aspect ratio).

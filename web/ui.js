@@ -149,20 +149,44 @@ class RecognizerView {
 
   show() {
     $('model-input-caption').textContent = i18n.t('modelInput', { size: this.recognizer.size });
+    showReading(this.result && this.result.top[0]);
     if (!this.result) return;
     const ctx = this.preview.getContext('2d');
     const size = this.recognizer.size;
     ctx.clearRect(0, 0, size, size);
     if (this.result.input) ctx.putImageData(new ImageData(toRGBA(this.result.input), size, size), 0, 0);
     $('candidates').replaceChildren(...this.result.top.map(candidateItem));
-    $('no-character').hidden = this.result.probs !== null;
   }
+}
+
+/** The line above the pad (and the one the screen reader announces): the best candidate, or none. */
+function showReading(best) {
+  $('reading').textContent = best ? i18n.t('readingTop', { label: best.label, percent: percent(best.p) })
+    : i18n.t('noCharacter');
+  $('reading').classList.toggle('empty', !best);
+}
+
+const percent = (p) => `${(100 * p).toFixed(1)}%`;
+
+/** What the model is: its revision (DVC's hash of the trained folder) and its test accuracy. */
+function showModelInfo(meta) {
+  const { accuracy, revision } = meta;
+  const info = $('model-info');
+  if (!accuracy || !revision) {
+    info.textContent = i18n.t('modelInfoMissing');
+    return;
+  }
+  const domains = Object.entries(accuracy.by_domain)
+    .map(([domain, value]) => `${i18n.t(`domain_${domain}`)} ${percent(value)}`).join(', ');
+  info.textContent = i18n.t('modelInfo', {
+    revision: revision.cnn.slice(0, 8), accuracy: percent(accuracy.test), n: accuracy.n.toLocaleString('en'), domains });
+  info.title = Object.entries(revision).map(([name, hash]) => `${name}: ${hash}`).join('\n');
 }
 
 /** One row of the top-5 list: the character, a probability bar, the percentage. */
 function candidateItem({ label, p }) {
   const item = document.createElement('li');
-  const texts = { char: label, bar: '', percent: `${(100 * p).toFixed(1)}%` };
+  const texts = { char: label, bar: '', percent: percent(p) };
   const parts = Object.entries(texts).map(([name, text]) => {
     const part = document.createElement('span');
     part.className = name;
@@ -247,6 +271,8 @@ async function boot() {
   status.set('loading', { percent: 0 });
   const started = await startFirst(new URLSearchParams(location.search).get('backend'));
   meta = await loadMeta(MODEL_BASE);
+  showModelInfo(meta);
+  i18n.onChange(() => showModelInfo(meta));
   const recognizer = await loadRecognizer(
     MODEL_BASE, meta, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) })).catch((err) => err);
   if (recognizer instanceof Error) {

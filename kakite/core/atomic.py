@@ -108,3 +108,13 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: missing (run the stage that writes it first, e.g. `dvc repro`)") from None
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: not a readable npz without pickle ({str(exc).splitlines()[0]})") from None
+
+
+def load_json(path: str | os.PathLike) -> Any:
+    """A stage input written by write_json; missing or damaged is a one-line DataError, as for load_npz."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: missing (run the stage that writes it first, e.g. `dvc repro`)") from None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: not readable JSON ({str(exc).splitlines()[0]})") from None

@@ -208,7 +208,6 @@ class Cluster(Block):
     seed: Seed
     writers: _int(ge=2, le=COUNT_MAX)
     per_writer_mean: Count
-    tsne_perplexity: _float(gt=0, le=100)
 
 
 class ExportTfjs(Block):

@@ -23,6 +23,11 @@ same formula). All arithmetic below is IEEE float64 unless said otherwise.
    booleans). The box is never empty: the peak pixel is in it.
    WHY: a glyph drawn small in a corner of a 240-px canvas and a tight 48-px crop of a book page
    must become the same thing; pale noise below the threshold does not stretch the box.
+   Extent. If the box's longer side is below ``min_extent * min(H, W)`` (float64 product) raise
+   NoInkError: a dot or a speck is "no character". WHY: a tap on the canvas is a pen-wide dot (about
+   1/22 of the hiragana pad, 1/14 of the digit pad), which step 4 would blow up into a disc the model
+   reads with confidence; every training image spans at least 0.43 of its shorter side. Images whose
+   shorter side is under ``1 / min_extent`` pixels always pass (their box is at least one pixel).
 4. Scale the crop (h x w, ``longer = max(h, w)``) to ``nh x nw``, ``nh = max(1, floor(h * box / longer
    + 0.5))`` and likewise ``nw`` (round half up, spelled out: Python's round() is half-to-even), by
    EXACT area averaging, separably: ``scaled = Wy @ crop @ Wx.T`` where, for n input and m output pixels,
@@ -66,7 +71,7 @@ import numpy as np
 from kakite.core.errors import NoInkError
 from kakite.core.images import LUMA
 
-SPEC_VERSION = 1  # bump whenever the algorithm above changes; the web page checks it
+SPEC_VERSION = 2  # bump whenever the algorithm above changes; the web page checks it
 DENSE_MAX_SIDE = 1024  # crops up to this size use cached dense weights (see "Cost" above)
 _CHUNK_VALUES = 1 << 20  # float32 values converted at once by the banded path (4 MiB)
 CACHED_SIDE = 64  # area weights of crop sides up to this are cached (see _area_weights)
@@ -80,6 +85,7 @@ class Spec:
     box: int = 40
     min_contrast: float = 32.0  # on the 0..255 scale: weaker "ink" is a blank page
     ink_threshold: float = 0.2  # fraction of peak ink that counts for the bounding box
+    min_extent: float = 0.1  # the box's longer side, as a fraction of the image's shorter side
 
     def __post_init__(self) -> None:
         if not 1 <= self.box <= self.size:
@@ -88,6 +94,8 @@ class Spec:
             raise ValueError(f"Spec: min_contrast must be in (0, 255], got {self.min_contrast}")
         if not 0 <= self.ink_threshold < 1:
             raise ValueError(f"Spec: ink_threshold must be in [0, 1), got {self.ink_threshold}")
+        if not 0 <= self.min_extent <= 1:
+            raise ValueError(f"Spec: min_extent must be in [0, 1], got {self.min_extent}")
 
 
 HIRAGANA = Spec(48, 40)
@@ -179,6 +187,11 @@ def _render_into(gray: np.ndarray, spec: Spec, out: np.ndarray) -> None:
     crop = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = crop.shape
     longer = max(h, w)
+    if longer < spec.min_extent * min(gray.shape):
+        raise NoInkError(
+            f"no character: the ink spans {longer} px, below {spec.min_extent:g} of the image's "
+            f"shorter side ({min(gray.shape)} px): a dot or a speck"
+        )
     nh, nw = (max(1, int(np.floor(side * spec.box / longer + 0.5))) for side in (h, w))
     scaled = _scale(crop, nh, nw)
     top, left = (spec.size - nh) // 2, (spec.size - nw) // 2

@@ -30,12 +30,19 @@ def build_kakite_cnn(n_classes: int, size: int, filters: list[int], dense: int, 
     input size, which a page loading the model over the network wants. Convolutions feeding
     BatchNorm carry no bias.
     """
+    import tensorflow as tf
+
+    # Across replicas (a multi-worker run), BatchNorm takes the statistics of the whole batch, as one
+    # process would; local statistics of a half batch made the two-worker model drift from the single one.
+    # Not part of the saved config, so the exported model is the same either way.
+    synchronized = tf.distribute.get_strategy().num_replicas_in_sync > 1
     inputs = keras.Input(shape=(size, size, 1))
     x = inputs
     for block, width in enumerate(filters, start=1):
         for conv in range(1, 2 if block == 1 else 3):
             x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"block{block}_conv{conv}")(x)
-            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"block{block}_bn{conv}")(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, synchronized=synchronized,
+                                          name=f"block{block}_bn{conv}")(x)
             x = layers.Activation("relu", name=f"block{block}_relu{conv}")(x)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)

@@ -50,8 +50,10 @@ def cosine(base: float, epochs: int):
 
 
 def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list[float],
-          work_dir: Path, log_dir: Path | None) -> tuple[Recognizer, int]:
-    """Train one recipe; returns the recogniser and the number of epochs run."""
+          work_dir: Path, log_dir: Path | None,
+          label: str | None = None) -> tuple[Recognizer, dict[str, list[float]]]:
+    """Train one recipe; returns the recogniser and its per-epoch history (fit_resumable's). `label` (default:
+    the recipe's name) starts every log line of this training, so that a baseline's epochs are told apart."""
     import tf_keras as keras
 
     from kakite.recognizer.network import build_kakite_cnn, build_seed_cnn, compile_kakite
@@ -81,8 +83,9 @@ def train(rec: Recipe, cfg, train_data: dict, val_data: dict, class_weight: list
     callbacks = [] if rec.name == "seed" else [keras.callbacks.LearningRateScheduler(cosine(cfg.learning_rate, epochs))]
     history = fit_resumable(model, sequence, (x_val, va["labels"].astype(np.int64)), epochs=epochs,
                             seed=cfg.seed, checkpoint_dir=work_dir / f"checkpoint-{rec.name}", log_dir=log_dir,
-                            patience=patience, config=config, delete_checkpoint=True, callbacks=callbacks)
-    return recognizer, len(history.get("epoch", []))
+                            patience=patience, config=config, delete_checkpoint=True, callbacks=callbacks,
+                            label=label or rec.name)
+    return recognizer, history
 
 
 TOP_K = 5  # ranks kept per test row, for top-5 accuracy in `make bench`

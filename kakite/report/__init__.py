@@ -1,1 +1,2 @@
-"""Reporting: the README's results, generated from metrics/*.json."""
+"""Reporting: the README's results, generated from metrics/details/*.json and metrics/bench.json, and the
+offline page `dvc plots show` fills."""

@@ -7,7 +7,6 @@ checkpoints on the data the batches come from.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
@@ -66,6 +65,10 @@ class AugmentedSequence(keras.utils.Sequence):
         self.order = order or (lambda rng: rng.permutation(len(x)))
         self.weights = _sample_weights(y, class_weight, sample_weight)
         self.epoch = 0
+        # The smallest last batch kept. fit_resumable raises it to the replica count under a multi-worker
+        # strategy, where a batch with fewer rows than replicas leaves one empty and TensorFlow's CPU
+        # convolution fails on it; the rows left out come back in the next epoch's order.
+        self.min_last_batch = 1
         self._cached_order: tuple[int, np.ndarray] | None = None
 
     def set_epoch(self, epoch: int) -> None:
@@ -73,7 +76,8 @@ class AugmentedSequence(keras.utils.Sequence):
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        full, tail = divmod(len(self.x), self.batch_size)
+        return full + (tail >= self.min_last_batch)
 
     def __getitem__(self, index: int) -> tuple:
         idx = self._epoch_order()[index * self.batch_size : (index + 1) * self.batch_size]

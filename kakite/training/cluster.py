@@ -7,8 +7,11 @@ their one-line errors stay one line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -30,3 +33,17 @@ def worker_checkpoint_dir(directory: Path) -> Path:
     """The chief checkpoints into `directory`; every other worker into its own sibling of it."""
     kind, index, _ = _task()
     return directory if is_chief() else directory.with_name(f"{directory.name}-{kind}{index}")
+
+
+@contextlib.contextmanager
+def publish_dir(directory: Path) -> Iterator[Path]:
+    """Where this worker saves a model: `directory` on the chief, a scratch folder deleted afterwards elsewhere.
+
+    WHY: saving a model under MultiWorkerMirroredStrategy reads its replicated variables with collective
+    ops, so every worker must save at the same time, or the chief waits for workers that have left.
+    """
+    if is_chief():
+        yield directory
+        return
+    with tempfile.TemporaryDirectory(prefix="kakite-worker-save-") as scratch:
+        yield Path(scratch) / directory.name

@@ -41,6 +41,7 @@ from kakite.training.checkpoints import (
     save_checkpoint,
 )
 from kakite.training.cluster import is_chief, worker_checkpoint_dir
+from kakite.training.progress import EpochLine
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 LOG_DECIMALS = 5
@@ -176,6 +177,16 @@ class _Checkpoint(keras.callbacks.Callback):
             save_checkpoint(self.directory, self.model, state, stopper.best_weights if stopper else None)
 
 
+def replica_batch(rows: int, batch: int, replicas: int) -> int:
+    """The largest batch size ≤ `batch` whose batches, the last one included, give each of `replicas` a row.
+
+    WHY: a distributed batch is split across replicas, and a replica given no rows makes TensorFlow's
+    CPU convolution fail (e.g. 161 validation rows in batches of 16 leave one row for two workers).
+    """
+    sizes = range(batch, replicas - 1, -1)
+    return next((b for b in sizes if rows % b == 0 or rows % b >= replicas), batch)
+
+
 def fit_resumable(
     model: keras.Model,
     train: AugmentedSequence,
@@ -191,6 +202,7 @@ def fit_resumable(
     delete_checkpoint: bool = False,
     callbacks: Iterable[keras.callbacks.Callback] = (),
     verbose: int = 2,
+    label: str = "training",
 ) -> dict[str, list[float]]:
     """model.fit that survives SIGKILL: resumes from the last complete checkpoint in `checkpoint_dir`.
 
@@ -198,7 +210,8 @@ def fit_resumable(
     differs from this call's is stale and is discarded. With `patience`, training stops after that many
     epochs without a better `monitor` and the best weights are restored at the end. Returns the
     history of all epochs, resumed ones included (the epoch log's rows). The checkpoint is removed at
-    the end only if `delete_checkpoint`.
+    the end only if `delete_checkpoint`. Unless `verbose` is 0, each epoch logs one line that starts with
+    `label` (training/progress.py), instead of Keras' unlabelled progress.
     """
     config = json.loads(json.dumps(dict(config or {})))  # tuples -> lists, as the JSON state holds them
     state, best_weights = TrainState(seed=seed, config=config), None
@@ -214,6 +227,10 @@ def fit_resumable(
                 remove_checkpoints(directory)
     log = EpochLog(log_dir, rows=state.history)
     stopper = None if patience is None else ResumableEarlyStopping(monitor, patience, state, best_weights)
+    replicas = model.distribute_strategy.num_replicas_in_sync
+    for sequence in (train, validation_data):
+        if isinstance(sequence, AugmentedSequence):
+            sequence.min_last_batch = replicas
     if state.epoch < epochs and not state.stopped:
         build_optimizer(model)  # slots made now, not inside the first step (which would trace it twice)
         train.set_epoch(state.epoch)
@@ -221,13 +238,15 @@ def fit_resumable(
             train,
             validation_data=validation_data,
             # Arrays are validated in training-size batches (Keras would use 32); a Sequence batches itself.
-            validation_batch_size=train.batch_size if isinstance(validation_data, tuple) else None,
+            validation_batch_size=replica_batch(len(validation_data[0]), train.batch_size, replicas)
+            if isinstance(validation_data, tuple) else None,
             epochs=epochs,
             initial_epoch=state.epoch,
             shuffle=False,
             callbacks=[_EpochSeeder(seed), log, *([stopper] if stopper else []),
-                       _Checkpoint(state, log, directory, stopper), *callbacks],
-            verbose=verbose,
+                       _Checkpoint(state, log, directory, stopper), *callbacks,
+                       *([EpochLine(label, epochs)] if verbose else [])],
+            verbose=0,
         )
     elif best_weights is not None:
         model.set_weights(best_weights)  # a finished run resumed: what EarlyStopping restored at its end

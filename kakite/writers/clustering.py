@@ -7,7 +7,7 @@ few dozen images per writer; diagonal keeps raw pixels and latents comparable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -28,11 +28,28 @@ def chunk_means(z: np.ndarray, writers: np.ndarray, n: int) -> tuple[np.ndarray,
     return np.asarray(means), np.asarray(labels)
 
 
+def _kmeans(features: np.ndarray, k: int, seed: int) -> np.ndarray:
+    features = features.reshape(len(features), -1).astype(np.float64)
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(features)
+
+
+def ami_by_mean_size(features: np.ndarray, writers: np.ndarray, sizes: Sequence[int], seed: int) -> dict[int, float]:
+    """K-Means AMI (K = #writers) on each writer's rows averaged in chunks of n (chunk_means), for every n in
+    `sizes` that leaves more chunks than writers: how fast a writer's style sharpens with more samples."""
+    names, labels = np.unique(writers, return_inverse=True)
+    found = {}
+    for n in sizes:
+        means, truth = chunk_means(features.reshape(len(features), -1), labels, n)
+        if len(means) > len(names):
+            found[n] = metrics.r(adjusted_mutual_info_score(truth, _kmeans(means, len(names), seed)))
+    return found
+
+
 def score(features: np.ndarray, writers: np.ndarray, k: int, seed: int) -> dict[str, dict]:
     """K-Means and GMM (K = k) on features; purity, ARI and AMI against the writer ids."""
     features = features.reshape(len(features), -1).astype(np.float64)
     found = {
-        "K-Means": KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(features),
+        "K-Means": _kmeans(features, k, seed),
         "GMM": GaussianMixture(n_components=k, covariance_type="diag", reg_covar=1e-4, random_state=seed)
         .fit(features).predict(features),
     }

@@ -1,6 +1,6 @@
 """Who wrote it: training the two-bottleneck VAE on digits, and measuring how well it splits them.
 
-The measures (metrics/vae.json):
+The measures (metrics/details/vae.json):
 - reconstruction (Bernoulli NLL per image, nats) and KL per latent, on the test split;
 - digit accuracy of the VAE's own classifier on z_content (posterior means);
 - leakage probe: a logistic regression reading the digit from z_style (chance 10 %, lower is better);
@@ -62,10 +62,11 @@ def load_digits(split_dir: Path, new_writers: int, seed: int) -> tuple[dict[str,
 
 def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
           w_val: np.ndarray, z_content: int, z_style: int, variant: str, epochs: int, log_dir, work_dir,
-          weights: dict[str, float] | None = None):
+          weights: dict[str, float] | None = None, label: str = "kakite"):
     """Build and train one VAE under the params' strategy; returns the trained model.
 
     `weights` (params-style keys) replace the params' loss weights, as a baseline's fixed recipe does.
+    `label` starts every log line of this training (e.g. "baseline seed").
     """
     import tf_keras as keras
 
@@ -81,7 +82,7 @@ def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y
               "weights": weights, "data": fingerprint(x, y, w, x_val)}
     train_vae(model, x, y, w, x_val, y_val, w_val, epochs, cfg.batch_size, cfg.learning_rate, cfg.seed, log_dir,
               checkpoint_dir=Path(work_dir) / f"checkpoint-vae-{variant}-{z_content}x{z_style}", config=config,
-              delete_checkpoint=True)
+              delete_checkpoint=True, label=label)
     return model
 
 

@@ -83,7 +83,10 @@ class Stylist:
 
     def restyle(self, x: np.ndarray, digits: str) -> np.ndarray:
         """Images (len(digits), H, W) of `digits` in the style of the single image x (1, H, W, 1)."""
-        _, z_style = self.encode(x)
+        return self.render(self.encode(x)[1], digits)
+
+    def render(self, z_style: np.ndarray, digits: str) -> np.ndarray:
+        """Images (len(digits), H, W) of `digits` (each digit's mean z_content) in one style z_style (1, z)."""
         z_content = self.content_means[[self.labels.index(d) for d in digits]]
         images = self.decoder.predict([z_content, np.repeat(z_style, len(digits), axis=0)], verbose=0)
         return images[..., 0]

@@ -363,12 +363,13 @@ def train_vae(
     config: Mapping | None = None,
     delete_checkpoint: bool = False,
     verbose: int = 2,
+    label: str = "vae",
 ) -> dict[str, list[float]]:
     """Compile with Adam(lr) and train on writer-grouped batches; resumable through `checkpoint_dir`.
 
     Batches hold runs of WRITER_GROUP_SIZE images per writer (training.grouped_order), so the group
     term sees each writer several times. Validation batches are grouped once, with a fixed order.
-    Returns the per-epoch history (also written to `log_dir`).
+    Returns the per-epoch history (also written to `log_dir`); each epoch's log line starts with `label`.
     """
     with model.distribute_strategy.scope():
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr))
@@ -383,7 +384,7 @@ def train_vae(
     val = AugmentedSequence(x_val, {"label": y_val, "writer": w_val}, batch_size, seed, order=lambda rng: val_order)
     return fit_resumable(
         model, train, val, epochs=epochs, seed=seed, checkpoint_dir=checkpoint_dir, log_dir=log_dir,
-        config=config, delete_checkpoint=delete_checkpoint, verbose=verbose,
+        config=config, delete_checkpoint=delete_checkpoint, verbose=verbose, label=label,
     )
 
 
