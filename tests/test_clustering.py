@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kakite.writers.clustering import chunk_means, protocol_table, score
+from kakite.writers.clustering import ami_by_mean_size, chunk_means, protocol_table, score
 from kakite.writers.protocols import top_writers
 
 
@@ -82,3 +82,13 @@ def test_scores_are_reproducible_for_a_seed():
     assert all(other[method] != first[method] for method in first), (first, other)
     table = protocol_table(features, {"m": (features, features)}, writers, 3, seed=0)
     assert protocol_table(features, {"m": (features, features)}, writers, 3, seed=0) == table
+    by_size = ami_by_mean_size(features, writers, (1, 2), seed=0)
+    assert ami_by_mean_size(features, writers, (1, 2), seed=0) == by_size
+    assert ami_by_mean_size(features, writers, (1, 2), seed=1) != by_size
+
+
+def test_ami_by_mean_size_keeps_the_sizes_that_leave_more_means_than_writers():
+    """4 images per writer: means of 1 or 2 give 12 or 6 points for K = 3; means of 3 or 4 give 3 (skipped)."""
+    writers = np.repeat(np.array(["c", "a", "b"]), 4)
+    z = np.repeat([0.0, 10.0, 20.0], 4) + np.tile([0.0, 0.1, 0.2, 0.3], 3)
+    assert ami_by_mean_size(z.reshape(12, 1, 1), writers, (1, 2, 3, 4), seed=0) == {1: 1.0, 2: 1.0}
