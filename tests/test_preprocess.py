@@ -265,7 +265,8 @@ def test_border_median_is_the_frame_each_pixel_once(shape: tuple[int, int]) -> N
 
 
 @pytest.mark.parametrize("kwargs", [{"size": 1, "box": 1}, {"size": 40, "box": 40}, {"min_contrast": 255},
-                                    {"min_contrast": 0.5}, {"ink_threshold": 0.0}])
+                                    {"min_contrast": 0.5}, {"ink_threshold": 0.0}, {"min_extent": 0.0},
+                                    {"min_extent": 1.0}])
 def test_spec_bounds_are_inclusive_where_documented(kwargs: dict) -> None:
     assert Spec(**kwargs) == Spec(**{**asdict(Spec()), **kwargs})
 
