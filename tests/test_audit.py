@@ -76,6 +76,7 @@ def test_imbalance_ratio_ignores_empty_classes():
     assert imbalance_ratio(np.array([0, 10, 5, 20])) == 4.0
     assert imbalance_ratio(np.array([1208, 261])) == 4.628
     assert imbalance_ratio(np.array([0, 0])) == 0.0
+    assert imbalance_ratio(np.array([7, 1, 0])) == 7.0  # a class of one image is present
 
 
 def test_hashes_are_96_bit_hex_digests():

@@ -54,6 +54,7 @@ def test_top_confusions_none_when_perfect():
     assert top_confusions(y, y, "abc") == []
 
 
+@pytest.mark.filterwarnings("error")  # the class absent from both is scored 0 silently
 def test_macro_f1_tiny_case():
     # y_true = [0, 0, 1, 1], y_pred = [0, 1, 1, 1]
     # class 0: precision 1, recall 1/2 -> F1 2/3; class 1: precision 2/3, recall 1 -> F1 4/5

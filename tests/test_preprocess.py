@@ -265,7 +265,8 @@ def test_border_median_is_the_frame_each_pixel_once(shape: tuple[int, int]) -> N
 
 
 @pytest.mark.parametrize("kwargs", [{"size": 1, "box": 1}, {"size": 40, "box": 40}, {"min_contrast": 255},
-                                    {"min_contrast": 0.5}, {"ink_threshold": 0.0}])
+                                    {"min_contrast": 0.5}, {"ink_threshold": 0.0}, {"min_extent": 0.0},
+                                    {"min_extent": 1.0}])
 def test_spec_bounds_are_inclusive_where_documented(kwargs: dict) -> None:
     assert Spec(**kwargs) == Spec(**{**asdict(Spec()), **kwargs})
 
@@ -273,3 +274,72 @@ def test_spec_bounds_are_inclusive_where_documented(kwargs: dict) -> None:
 def test_min_contrast_above_255_is_refused() -> None:
     with pytest.raises(ValueError, match="min_contrast"):
         Spec(min_contrast=255.5)
+
+
+# --- step 4's two paths (see "Cost" in the module docstring) ----------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def uncached_weights():
+    """Each test computes the weights it reads: a cache filled earlier (by another test, or by a process this
+    one was forked from) must not stand in for the code under test."""
+    preprocess._cached_weights.cache_clear()
+
+
+def dense_scale(crop: np.ndarray, nh: int, nw: int) -> np.ndarray:
+    """Step 4 as written in the spec, in float64: the exact sums both paths must give."""
+    h, w = crop.shape
+    return area_weights(h, nh).astype(np.float64) @ crop.astype(np.float64) @ area_weights(w, nw).T.astype(np.float64)
+
+
+def noise(shape: tuple[int, int]) -> np.ndarray:
+    return np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+
+
+@pytest.mark.parametrize(("shape", "out"), [
+    ((preprocess.DENSE_MAX_SIDE + 1, 37), (40, 1)),  # taller than wide: rows first
+    ((29, preprocess.DENSE_MAX_SIDE + 3), (1, 40)),  # wider than tall: columns first
+    ((preprocess.DENSE_MAX_SIDE + 200, 700), (40, 27)),
+    ((900, preprocess.DENSE_MAX_SIDE + 9), (35, 40)),
+])
+@pytest.mark.parametrize("chunk", [1 << 20, 200], ids=["one_chunk", "many_chunks"])
+def test_banded_path_is_the_dense_sums(monkeypatch, shape: tuple, out: tuple, chunk: int) -> None:
+    """Crops just over DENSE_MAX_SIDE, with a chunk small enough to split every band into several chunks."""
+    monkeypatch.setattr(preprocess, "_CHUNK_VALUES", chunk)
+    crop = noise(shape)
+    got = preprocess._scale(crop, *out)
+    assert got.shape == out and got.dtype == np.float32
+    np.testing.assert_allclose(got, dense_scale(crop, *out), rtol=2e-6)
+
+
+@pytest.mark.parametrize("shape", [(preprocess.DENSE_MAX_SIDE, 300), (70, preprocess.DENSE_MAX_SIDE), (100, 65)])
+def test_crops_up_to_dense_max_side_take_the_dense_products_to_the_bit(shape: tuple[int, int]) -> None:
+    crop = noise(shape)
+    nh, nw = 40, max(1, int(np.floor(min(shape) * 40 / max(shape) + 0.5)))
+    if shape[0] < shape[1]:
+        nh, nw = nw, nh
+    got = preprocess._scale(crop, nh, nw)
+    assert got.dtype == np.float32
+    dense = area_weights(shape[0], nh) @ crop.astype(np.float32) @ area_weights(shape[1], nw).T
+    np.testing.assert_array_equal(got, dense)
+
+
+def test_area_weights_are_float32_and_the_shared_copy_is_read_only() -> None:
+    for n in (preprocess.CACHED_SIDE, preprocess.CACHED_SIDE + 1):
+        shared = preprocess._area_weights(n, 40)
+        assert shared.dtype == np.float32 and not shared.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            shared[0, 0] = 1.0
+        mine = area_weights(n, 40)
+        assert mine.dtype == np.float32 and mine.flags.writeable
+        mine[0, 0] = 1.0
+        assert preprocess._area_weights(n, 40)[0, 0] != 1.0
+
+
+def test_only_short_sides_are_cached() -> None:
+    cache = preprocess._cached_weights
+    a = preprocess._area_weights(preprocess.CACHED_SIDE, 40)
+    assert preprocess._area_weights(preprocess.CACHED_SIDE, 40) is a and cache.cache_info().currsize == 1
+    long_side = preprocess._area_weights(preprocess.CACHED_SIDE + 1, 40)
+    assert preprocess._area_weights(preprocess.CACHED_SIDE + 1, 40) is not long_side
+    assert cache.cache_info().currsize == 1

@@ -128,7 +128,8 @@ def test_crossing_hashes_refuses_a_split_of_another_length():
     ("writer", np.array([f"w{i:03d}" for i in range(100)])),  # 100 writers, one row each
     ("none", np.full(100, UNGROUPED)),
 ])
-def test_fractions_are_of_the_whole(group_by, groups):
+@pytest.mark.parametrize(("val", "test", "counts"), [(0.15, 0.2, [65, 15, 20]), (0.1, 0.25, [65, 10, 25])])
+def test_fractions_are_of_the_whole(group_by, groups, val, test, counts):
     """val=0.15, test=0.2 of 100 rows: 20 test, then 15 val = 0.15 / (1 - 0.2) of the 80 left (not 12)."""
-    split = assign(groups, np.arange(100) % N_CLASSES, group_by, val=0.15, test=0.2, seed=0)
-    assert np.bincount(split, minlength=3).tolist() == [65, 15, 20]
+    split = assign(groups, np.arange(100) % N_CLASSES, group_by, val=val, test=test, seed=0)
+    assert np.bincount(split, minlength=3).tolist() == counts
