@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from kakite.core.metrics import accuracy, linear_probe, macro_f1, purity, r, top_confusions, wilson_interval
+from kakite.core.metrics import (
+    accuracy,
+    accuracy_by,
+    linear_probe,
+    macro_f1,
+    purity,
+    r,
+    top_confusions,
+    wilson_interval,
+)
 
 
 def test_round_to_four_digits():
@@ -124,3 +133,12 @@ def test_wilson_interval_hand_computed():
     assert low == 0.0 and high == 0.4345  # 2 * 0.38416 / 1.76832: the interval never leaves [0, 1]
     assert wilson_interval(5, 5) == (round(1 - 0.4345, 4), 1.0)
     assert wilson_interval(8, 10, z=1.0)[0] > 0.4902  # a smaller z, a narrower interval
+
+
+def test_accuracy_by_group_is_each_groups_own_accuracy():
+    y_true = np.array([0, 1, 2, 3, 4, 5])
+    y_pred = np.array([0, 9, 2, 9, 9, 5])
+    groups = np.array(["b", "a", "b", "a", "c", "b"])
+    assert accuracy_by(y_true, y_pred, groups) == {"a": 0.0, "b": 1.0, "c": 0.0}
+    assert list(accuracy_by(y_true, y_pred, groups)) == ["a", "b", "c"]  # sorted
+    assert accuracy_by(y_true[:0], y_pred[:0], groups[:0]) == {}

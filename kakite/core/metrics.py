@@ -20,6 +20,11 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return r(np.mean(y_true == y_pred)) if len(y_true) else 0.0
 
 
+def accuracy_by(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    """Accuracy within each group (a test domain, a font), keyed by the group's name in sorted order."""
+    return {str(g): accuracy(y_true[groups == g], y_pred[groups == g]) for g in sorted(set(groups.tolist()))}
+
+
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
     return r(f1_score(y_true, y_pred, labels=np.arange(n_classes), average="macro", zero_division=0))
 

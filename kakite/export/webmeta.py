@@ -34,8 +34,7 @@ def accuracy_summary(probs: np.ndarray, labels: np.ndarray, domains: np.ndarray)
     """The exported CNN's test accuracy, overall and by domain, with the number of test images."""
     predicted = probs.argmax(axis=1)
     return {"test": metrics.accuracy(labels, predicted), "n": len(labels),
-            "by_domain": {str(d): metrics.accuracy(labels[domains == d], predicted[domains == d])
-                          for d in sorted(set(domains.tolist()))}}
+            "by_domain": metrics.accuracy_by(labels, predicted, domains)}
 
 
 def page_meta(labels: list[str], specs: dict, vae_meta: dict, directions: dict, accuracy: dict,

@@ -97,10 +97,9 @@ def evaluate(recognizer: Recognizer, test: dict) -> tuple[dict, np.ndarray]:
     ranked = np.argsort(-probs, axis=1, kind="stable")[:, :TOP_K].astype(np.int16)
     pred = ranked[:, 0].astype(np.int64)
     y, domains = test["labels"].astype(np.int64), test["domains"]
-    by_domain = {d: metrics.accuracy(y[domains == d], pred[domains == d]) for d in sorted(set(domains.tolist()))}
-    fonts = test["writers"][domains == "handwriting_font"]
+    by_domain = metrics.accuracy_by(y, pred, domains)
     hw = domains == "handwriting_font"
-    by_font = {f: metrics.accuracy(y[hw][fonts == f], pred[hw][fonts == f]) for f in sorted(set(fonts.tolist()))}
+    by_font = metrics.accuracy_by(y[hw], pred[hw], test["writers"][hw])
     scores = {
         "accuracy": metrics.accuracy(y, pred),
         "macro_f1": metrics.macro_f1(y, pred, len(HIRAGANA73)),
