@@ -4,6 +4,8 @@ seed experiment I.
 The `train_vae.new_writers` writers drawn by protocols.draw_new_writers are withheld from every model
 here (all splits); their names go into meta.json for the cluster stage's "new writers" protocol.
 
+kakite's model gets the style head (kakite/writers/style_head.py) folded in; the baselines stay as trained.
+
 Outputs: data/models/vae/ (encoder.h5, decoder.h5, meta.json; each baseline the same under
 baselines/<name>/), metrics/vae.json (the leakage: digit probe on
 z_style), metrics/details/vae.json (kakite's measures, each baseline's under "baselines"),
@@ -48,15 +50,20 @@ def _experiment_1d(cfg, tr: dict, va: dict, te: dict) -> None:
 
 def _train_and_save(cfg, parts: dict, new: np.ndarray, folder: Path, log_dir: Path, variant: str, z_content: int,
                     z_style: int, epochs: int, label: str, weights: dict | None = None,
-                    with_pixels: bool = True) -> dict:
-    """Train one model on the seen writers, save it to `folder` and return its measures."""
+                    with_pixels: bool = True, with_head: bool = False) -> dict:
+    """Train one model on the seen writers (with the params' style head: `with_head`), save it to
+    `folder` and return its measures."""
     tr, va, te = (parts[p] for p in disentangle.PARTS)
     model = disentangle.train(cfg, tr["x"], tr["y"], tr["w"], va["x"], va["y"], va["w"], z_content, z_style,
                               variant, epochs, log_dir, WORK, weights=weights, label=label)
     facts = {"variant": variant, "z_content": z_content, "z_style": z_style, "new_writers": new.tolist()}
-    Stylist.save(folder, model.encoder, model.decoder, DIGITS,
-                 {**facts, **disentangle.latent_summary(model, tr["x"], tr["y"])})
-    scores = disentangle.evaluate(model, cfg.seed, tr, te, with_pixels=with_pixels)
+    encoder, decoder, head = model.encoder, model.decoder, None
+    if with_head:
+        encoder, decoder, head_facts = disentangle.with_style_head(model, tr, cfg.erase_digit_directions,
+                                                                   cfg.writer_axes, variant, z_content)
+        facts, head = {**facts, **head_facts}, (encoder, decoder)
+    Stylist.save(folder, encoder, decoder, DIGITS, {**facts, **disentangle.latent_summary(encoder, tr["x"], tr["y"])})
+    scores = disentangle.evaluate(model, cfg.seed, tr, te, with_pixels=with_pixels, head=head)
     return {**scores, **{k: v for k, v in facts.items() if k != "new_writers"}, "epochs": epochs}
 
 
@@ -64,7 +71,7 @@ def main() -> None:
     cfg = load_params("train_vae")
     parts, new = disentangle.load_digits(SPLIT, cfg.new_writers, cfg.seed)
     scores = _train_and_save(cfg, parts, new, MODEL, PLOTS / "training", cfg.variant, cfg.z_content, cfg.z_style,
-                             cfg.epochs, label=f"train_vae {cfg.variant}")
+                             cfg.epochs, label=f"train_vae {cfg.variant}", with_head=True)
     scores.update({"writers": len(np.unique(parts["train"]["writers"])), "new_writers": len(new), "baselines": {}})
     (PLOTS / "baselines").mkdir(parents=True, exist_ok=True)  # a declared output: stays empty with baselines: []
     for name in cfg.baselines:  # train_vae.baselines: [] skips them (a sweep over kakite's VAE)

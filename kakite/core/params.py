@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError
 
 from kakite.core import entry, strict_yaml
 from kakite.core.errors import ParamsError
@@ -197,6 +197,8 @@ class TrainVae(Block):
     group_weight: Weight
     digit_weight: Weight
     kl_weight: Weight
+    erase_digit_directions: _int(ge=0, le=1024)
+    writer_axes: StrictBool
     experiment_1d_epochs: _int(ge=0, le=EPOCHS_MAX)
     new_writers: _int(ge=0, le=COUNT_MAX)
     baselines: list[Literal["seed"]]

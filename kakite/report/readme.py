@@ -88,6 +88,21 @@ def vae_table(vae: dict) -> str:
                                                         for m in models.values()) + " |\n" for label, k in keys)
 
 
+def style_head_table(sweep: dict) -> str:
+    """One row per style-head setting of bench/style_head_sweep.py; the params.yaml choice in bold."""
+    chosen = sweep["chosen"]
+    name = f"erase {chosen['erase_digit_directions']}" + (", writer axes" if chosen["writer_axes"] else "")
+    head = ("| setting | leakage, validation | leakage, test | K-Means AMI ratio, seen | K-Means AMI ratio, new | "
+            "reconstruction, nats |\n|---|---:|---:|---:|---:|---:|\n")
+    rows = []
+    for setting, row in sweep["settings"].items():
+        label = f"**{setting}** (params.yaml)" if setting == name else setting
+        rows.append(f"| {label} | {_pct(row['leakage_probe_style_val'])} | {_pct(row['leakage_probe_style'])} | "
+                    f"{row['ami_ratio_seen']:.2f}× | {row['ami_ratio_new']:.2f}× | "
+                    f"{row['reconstruction_bce_head']:.1f} |\n")
+    return head + "".join(rows)
+
+
 def export_table(exported: dict) -> str:
     head = "| model | weights | download | score change after export |\n|---|---|---:|---:|\n"
     rows = [(name, exported[name]) for name in ("cnn", "vae_encoder", "vae_decoder") if name in exported]
@@ -202,6 +217,12 @@ def render(metrics_dir: Path = METRICS) -> str:
                      + recognizer_table(cnn))
     if vae := _load(details, "vae"):
         parts.append(f"**Who wrote it**: the VAE's split (`{DETAILS}/vae.json`)\n\n" + vae_table(vae))
+    if sweep := _load(metrics_dir, "style_head_sweep"):
+        parts.append("**The style head, swept** (`python -m bench.style_head_sweep`, "
+                     f"`{METRICS}/style_head_sweep.json`): "
+                     f"one VAE trained with params.yaml for {sweep['vae']['epochs']} epochs, then each head fitted on "
+                     "its training codes; `erase_digit_directions` is the smallest that brings the validation "
+                     "leakage under 15 %.\n\n" + style_head_table(sweep))
     if cluster := _load(details, "cluster"):
         parts += cluster_parts(cluster)
     if exported := _load(details, "export"):

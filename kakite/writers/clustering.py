@@ -28,12 +28,16 @@ def chunk_means(z: np.ndarray, writers: np.ndarray, n: int) -> tuple[np.ndarray,
     return np.asarray(means), np.asarray(labels)
 
 
-def _kmeans(features: np.ndarray, k: int, seed: int) -> np.ndarray:
+RESTARTS = 10  # K-Means runs from different k-means++ seeds; the table keeps the best (lowest inertia)
+
+
+def _kmeans(features: np.ndarray, k: int, seed: int, restarts: int = RESTARTS) -> np.ndarray:
     features = features.reshape(len(features), -1).astype(np.float64)
-    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(features)
+    return KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit_predict(features)
 
 
-def ami_by_mean_size(features: np.ndarray, writers: np.ndarray, sizes: Sequence[int], seed: int) -> dict[int, float]:
+def ami_by_mean_size(features: np.ndarray, writers: np.ndarray, sizes: Sequence[int], seed: int,
+                     restarts: int = RESTARTS) -> dict[int, float]:
     """K-Means AMI (K = #writers) on each writer's rows averaged in chunks of n (chunk_means), for every n in
     `sizes` that leaves more chunks than writers: how fast a writer's style sharpens with more samples."""
     names, labels = np.unique(writers, return_inverse=True)
@@ -41,7 +45,7 @@ def ami_by_mean_size(features: np.ndarray, writers: np.ndarray, sizes: Sequence[
     for n in sizes:
         means, truth = chunk_means(features.reshape(len(features), -1), labels, n)
         if len(means) > len(names):
-            found[n] = metrics.r(adjusted_mutual_info_score(truth, _kmeans(means, len(names), seed)))
+            found[n] = metrics.r(adjusted_mutual_info_score(truth, _kmeans(means, len(names), seed, restarts)))
     return found
 
 

@@ -3,7 +3,8 @@
 The measures (metrics/details/vae.json):
 - reconstruction (Bernoulli NLL per image, nats) and KL per latent, on the test split;
 - digit accuracy of the VAE's own classifier on z_content (posterior means);
-- leakage probe: a logistic regression reading the digit from z_style (chance 10 %, lower is better);
+- leakage probe: a logistic regression reading the digit from z_style (chance 10 %, lower is better),
+  the z_style the saved model outputs (after the style head, style_head.py, when there is one);
 - writer probes: the same linear probe reading the writer from z_style, z_content and raw pixels.
 Probes train on the train split and score on the test split, both restricted to the writers the VAE
 trains on (protocols.py: the "new" writers are withheld from everything here).
@@ -20,6 +21,7 @@ import numpy as np
 
 from kakite.core import metrics, preprocess
 from kakite.core.atomic import load_npz
+from kakite.writers import style_head
 from kakite.writers.protocols import draw_new_writers
 
 PARTS = ("train", "val", "test")
@@ -86,13 +88,31 @@ def train(cfg, x: np.ndarray, y: np.ndarray, w: np.ndarray, x_val: np.ndarray, y
     return model
 
 
-def evaluate(model, seed: int, train: dict, test: dict, with_pixels: bool = True) -> dict:
-    """The split measures above; `train`/`test` hold x, y and w (writer ids). The writer probe on raw
-    pixels depends on the data alone: `with_pixels=False` skips it (a baseline's second copy)."""
+def with_style_head(model, train: dict, erase: int, writer_axes: bool, variant: str, z_content: int):
+    """(encoder, decoder, facts): the trained VAE's pair with the style head (style_head.py) fitted on the
+    training images and folded in; facts say what the head did, for meta.json and the measures."""
     from kakite.writers.network import encode_means
 
-    zc_tr, zs_tr = encode_means(model.encoder, train["x"])
-    zc_te, zs_te = encode_means(model.encoder, test["x"])
+    _, z_style = encode_means(model.encoder, train["x"])
+    head = style_head.fit_style_head(z_style, train["y"], train["w"], erase, writer_axes)
+    encoder, decoder = style_head.fold(model.encoder, model.decoder, head, variant, z_content)
+    return encoder, decoder, {"z_style": head.size, "style_head": {"vae_z_style": z_style.shape[1],
+                                                                   "erased_digit_directions": erase,
+                                                                   "writer_axes": writer_axes}}
+
+
+def evaluate(model, seed: int, train: dict, test: dict, with_pixels: bool = True, head=None) -> dict:
+    """The split measures above; `train`/`test` hold x, y and w (writer ids). The writer probe on raw
+    pixels depends on the data alone: `with_pixels=False` skips it (a baseline's second copy).
+
+    `head`: the (encoder, decoder) pair with_style_head made. The probes then read its z_style, and
+    reconstruction_bce_head is the reconstruction through it; KL and the other losses stay the VAE's own.
+    """
+    from kakite.writers.network import bernoulli_nll, encode_means
+
+    encoder = head[0] if head else model.encoder
+    zc_tr, zs_tr = encode_means(encoder, train["x"])
+    zc_te, zs_te = encode_means(encoder, test["x"])
     losses = model.evaluate(test["x"], {"label": test["y"], "writer": test["w"]}, batch_size=256, verbose=0,
                             return_dict=True)
     digit_pred = model.classifier.predict(zc_te, batch_size=512, verbose=0).argmax(axis=1)
@@ -108,14 +128,17 @@ def evaluate(model, seed: int, train: dict, test: dict, with_pixels: bool = True
     }
     if with_pixels:
         scores["writer_probe_pixels"] = probe(train["x"], test["x"], "w")
+    if head:
+        decoded = head[1].predict([zc_te, zs_te], batch_size=512, verbose=0)
+        scores["reconstruction_bce_head"] = metrics.r(bernoulli_nll(test["x"], decoded).numpy().mean())
     return scores
 
 
-def latent_summary(model, x: np.ndarray, y: np.ndarray) -> dict:
+def latent_summary(encoder, x: np.ndarray, y: np.ndarray) -> dict:
     """What the browser needs to restyle: each digit's mean z_content, and z_style's 1–99 % range."""
     from kakite.writers.network import encode_means
 
-    zc, zs = encode_means(model.encoder, x)
+    zc, zs = encode_means(encoder, x)
     means = [np.round(zc[y == d].mean(axis=0), 5).tolist() for d in range(10)]
     lo, hi = np.percentile(zs, [1, 99], axis=0)
     return {"content_means": means, "style_range": np.round(np.stack([lo, hi], 1), 5).tolist()}
