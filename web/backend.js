@@ -11,7 +11,10 @@ const SCRIPTS = {
 };
 const STORAGE_KEY = 'kakite.backend';
 
-/** A backend's vendored script, added to the page once. */
+/**
+ * A backend's vendored script, added to the page once; WASM's binaries then come from ./vendor/ (set before
+ * anything starts the backend: each start of an uninitialised backend would instantiate another module).
+ */
 const loading = {};
 function loadScript(name) {
   loading[name] ??= new Promise((resolve, reject) => {
@@ -20,7 +23,7 @@ function loadScript(name) {
     script.onload = resolve;
     script.onerror = () => reject(new Error(`${script.src} did not load`));
     document.head.append(script);
-  });
+  }).then(() => name === 'wasm' && tf().wasm.setWasmPaths(VENDOR.href));
   return loading[name];
 }
 
@@ -51,11 +54,10 @@ function remembered() {
   }
 }
 
-/** Make `name` the active backend; false when it cannot start here. WASM binaries come from ./vendor/. */
+/** Make `name` the active backend; false when it cannot start here. */
 async function start(name) {
   try {
     await loadScript(name);
-    if (name === 'wasm' && !tf().findBackend('wasm')) tf().wasm.setWasmPaths(VENDOR.href);
     if (!(await tf().setBackend(name))) return false;
     await tf().ready();
     return true;
