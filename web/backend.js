@@ -75,6 +75,7 @@ export async function startFirst(requested) {
   const saved = requested === 'auto' ? null : remembered();
   const candidates = BACKENDS.includes(requested) ? [requested]
     : saved ? [saved.backend] : BACKENDS.filter((name) => name !== 'webgl' || !softwareWebGL());
+  for (const name of candidates) loadScript(name).catch(() => {}); // all measured soon: fetch them together
   for (const name of candidates) {
     if (await start(name)) return { candidates, first: name, saved };
   }
