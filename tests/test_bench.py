@@ -144,7 +144,7 @@ def test_browser_speed_reports_each_backend_the_choice_and_the_bytes(tmp_path):
     assert {"wasm", "cpu"} <= set(result["warm_median_ms_by_backend"])
     assert first["backend"] == min(first["timings_ms"], key=first["timings_ms"].get) == again["backend"]
     assert first["cross_origin_isolated"] is True
-    assert 0 < again["wire_bytes"] < first["wire_bytes"] < first["wire_bytes_with_explorer"]  # cache; the VAE
+    assert 0 <= again["wire_bytes"] < first["wire_bytes"] < first["wire_bytes_with_explorer"]  # cache; the VAE
     assert first["wire_bytes"] < first["decoded_bytes"] < first["decoded_bytes_with_explorer"]  # gzip
     assert first["load_to_first_prediction_ms"] > 0 and result["cnn_download_bytes"] > 0
 
