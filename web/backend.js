@@ -84,7 +84,8 @@ export async function startFirst(requested) {
 
 /**
  * With several candidates: time warm predictions (timeOne() resolves to ms) on each and keep the fastest,
- * which depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger models).
+ * which depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger models). A
+ * candidate that has already lost is timed no further (its median is then that of the runs it made).
  * Resolves to {backend, timings: {name: median ms}} (timings empty when one backend was forced).
  */
 export async function choose({ candidates, first, saved }, timeOne) {
@@ -96,9 +97,13 @@ export async function choose({ candidates, first, saved }, timeOne) {
     if (!(await start(name))) continue;
     try {
       await timeOne(); // the first run compiles kernels and moves the weights to this backend
+      // Once most of its runs are slower than the best median so far, its median cannot beat it: stop there.
+      const best = Math.min(...Object.values(timings));
       const runs = [];
-      for (let i = 0; i < TIMED_RUNS; i++) runs.push(await timeOne());
-      timings[name] = runs.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)];
+      while (runs.length < TIMED_RUNS && runs.filter((ms) => ms > best).length <= TIMED_RUNS / 2) {
+        runs.push(await timeOne());
+      }
+      timings[name] = runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     } catch {
       // started but cannot run the model: not a candidate
     }
