@@ -58,8 +58,11 @@ def recognition(repo: Path, images: np.ndarray, trajectories: list) -> dict:
             "zinnia_over_kakite_one_call_latency": round(ms["zinnia_cli_one_call"] / ms["kakite_python_one_call"], 2)}
 
 
-TRANSFERRED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-    .reduce((sum, entry) => sum + entry.transferSize, 0)"""
+# Bytes of the document and everything it fetched: on the wire (headers included, compressed as served,
+# 0 from the browser's cache) and decoded (the bodies the page got, after gzip).
+DOWNLOADED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+    .reduce((sum, e) => ({wire: sum.wire + e.transferSize, decoded: sum.decoded + e.decodedBodySize}),
+            {wire: 0, decoded: 0})"""
 WARM_MEDIAN = f"""async () => {{
     const times = [];
     for (let i = 0; i < {SINGLE_RUNS}; i++) {{
@@ -73,8 +76,9 @@ BACKENDS = ("wasm", "webgl", "cpu")
 def browser(repo: Path, drawn: list) -> dict:
     """Headless Chromium, served as `make serve` serves the page (each visit a fresh profile):
     the warm median per forced backend, then a first visit as a user makes it (the page measures
-    the backends and keeps the fastest): load to first prediction and the bytes it downloaded,
-    before and after the explorer opens; then the next visit, which remembers the choice."""
+    the backends and keeps the fastest): load to first prediction and the bytes it downloaded (on the
+    wire and decoded), before and after the explorer opens; then the next visit, which remembers the
+    choice."""
     with serve_static({"": repo / "web"}) as site, launch_chromium() as chromium:
         per_backend = {}
         for name in BACKENDS:
@@ -89,7 +93,9 @@ def browser(repo: Path, drawn: list) -> dict:
             first_visit["warm_prediction_median_ms"] = round(page.evaluate(WARM_MEDIAN), 2)
             page.click("#tab-explorer")
             page.evaluate("window.kakite.idle()")
-            first_visit["bytes_with_explorer"] = page.evaluate(TRANSFERRED)
+            explorer = page.evaluate(DOWNLOADED)
+            first_visit |= {"wire_bytes_with_explorer": explorer["wire"],
+                            "decoded_bytes_with_explorer": explorer["decoded"]}
             next_visit = _visit(page, site.url + "/", drawn)
     return {"warm_median_ms_by_backend": per_backend, "first_visit": first_visit, "next_visit": next_visit,
             "backend": first_visit["backend"], "warm_prediction_median_ms": first_visit["warm_prediction_median_ms"],
@@ -107,10 +113,12 @@ def _visit(page, url: str, drawn: list) -> dict:
     start = time.perf_counter()
     page.evaluate("window.kakite.predictCanvas()")
     first = time.perf_counter() - start
+    downloaded = page.evaluate(DOWNLOADED)
     return {"backend": status["backend"], "timings_ms": {k: round(v, 2) for k, v in status["timings"].items()},
             "cross_origin_isolated": page.evaluate("crossOriginIsolated"),
             "load_to_ready_ms": round(1000 * loaded), "first_prediction_ms": round(1000 * first),
-            "load_to_first_prediction_ms": round(1000 * (loaded + first)), "bytes": page.evaluate(TRANSFERRED)}
+            "load_to_first_prediction_ms": round(1000 * (loaded + first)),
+            "wire_bytes": downloaded["wire"], "decoded_bytes": downloaded["decoded"]}
 
 
 def training(repo: Path) -> dict:

@@ -144,23 +144,25 @@ def test_browser_speed_reports_each_backend_the_choice_and_the_bytes(tmp_path):
     assert {"wasm", "cpu"} <= set(result["warm_median_ms_by_backend"])
     assert first["backend"] == min(first["timings_ms"], key=first["timings_ms"].get) == again["backend"]
     assert first["cross_origin_isolated"] is True
-    assert 0 < again["bytes"] < first["bytes"] < first["bytes_with_explorer"]  # one backend, then the VAE
+    assert 0 <= again["wire_bytes"] < first["wire_bytes"] < first["wire_bytes_with_explorer"]  # cache; the VAE
+    assert first["wire_bytes"] < first["decoded_bytes"] < first["decoded_bytes_with_explorer"]  # gzip
     assert first["load_to_first_prediction_ms"] > 0 and result["cnn_download_bytes"] > 0
 
 
 def test_readme_speed_rows_include_the_cli_and_the_page():
     from kakite.report import readme
 
-    visit = {"backend": "wasm", "timings_ms": {"wasm": 2.0}, "load_to_first_prediction_ms": 300, "bytes": 900_000,
-             "bytes_with_explorer": 2_000_000}
+    visit = {"backend": "wasm", "timings_ms": {"wasm": 2.0}, "load_to_first_prediction_ms": 300,
+             "wire_bytes": 500_000, "decoded_bytes": 900_000, "wire_bytes_with_explorer": 800_000,
+             "decoded_bytes_with_explorer": 2_000_000}
     page = readme._page_rows({"warm_median_ms_by_backend": {"wasm": 2.0, "cpu": 9.5}, "first_visit": visit,
-                              "next_visit": {**visit, "bytes": 700_000}})
+                              "next_visit": {**visit, "wire_bytes": 7_000, "load_to_first_prediction_ms": 200}})
     cli = readme._cli_rows({"cold": {"runs": 7, "kakite_predict": {"wall_ms": 400.0, "peak_rss_mib": 90.0},
                                      "zinnia_cli": {"wall_ms": 16.0, "peak_rss_mib": 29.0}},
                             "throughput": {"files": 2000, "images_per_s": 2500}})
 
     assert page[0] == ("in the browser, warm median per backend (forced with ?backend=)", "wasm 2.0 ms, cpu 9.5 ms",
                        "", "")
-    assert any(row[1] == "0.90 MB / 0.70 MB" for row in page)
+    assert [row[1] for row in page[1:]] == ["300 ms / 200 ms", "0.50 MB / 0.90 MB", "0.01 MB", "0.80 MB / 2.00 MB"]
     assert cli[0][1:] == ("400 ms / 90 MiB", "16 ms / 29 MiB (Zinnia CLI)", "0.04×")
     assert cli[1][1] == "2,500 images/s"

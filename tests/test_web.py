@@ -218,6 +218,7 @@ def test_style_explorer_decodes_ten_digits_in_the_drawn_style(tab, web_model, ke
     page = tab.page
     page.click("#tab-explorer")
     assert page.locator("#view-explorer").is_visible() and not page.locator("#view-recognizer").is_visible()
+    page.evaluate("window.kakite.idle()")  # the style models load now, then draw the average style
     average = canvas_pixels(page, "#decoded-digits canvas")
     draw_strokes(page, "#digit-pad", DIGIT_TWO)
     page.evaluate("window.kakite.idle()")

@@ -11,7 +11,10 @@ const SCRIPTS = {
 };
 const STORAGE_KEY = 'kakite.backend';
 
-/** A backend's vendored script, added to the page once. */
+/**
+ * A backend's vendored script, added to the page once; WASM's binaries then come from ./vendor/ (set before
+ * anything starts the backend: each start of an uninitialised backend would instantiate another module).
+ */
 const loading = {};
 function loadScript(name) {
   loading[name] ??= new Promise((resolve, reject) => {
@@ -20,7 +23,7 @@ function loadScript(name) {
     script.onload = resolve;
     script.onerror = () => reject(new Error(`${script.src} did not load`));
     document.head.append(script);
-  });
+  }).then(() => name === 'wasm' && tf().wasm.setWasmPaths(VENDOR.href));
   return loading[name];
 }
 
@@ -51,11 +54,10 @@ function remembered() {
   }
 }
 
-/** Make `name` the active backend; false when it cannot start here. WASM binaries come from ./vendor/. */
+/** Make `name` the active backend; false when it cannot start here. */
 async function start(name) {
   try {
     await loadScript(name);
-    if (name === 'wasm' && !tf().findBackend('wasm')) tf().wasm.setWasmPaths(VENDOR.href);
     if (!(await tf().setBackend(name))) return false;
     await tf().ready();
     return true;
@@ -73,6 +75,7 @@ export async function startFirst(requested) {
   const saved = requested === 'auto' ? null : remembered();
   const candidates = BACKENDS.includes(requested) ? [requested]
     : saved ? [saved.backend] : BACKENDS.filter((name) => name !== 'webgl' || !softwareWebGL());
+  for (const name of candidates) loadScript(name).catch(() => {}); // all measured soon: fetch them together
   for (const name of candidates) {
     if (await start(name)) return { candidates, first: name, saved };
   }
@@ -81,7 +84,8 @@ export async function startFirst(requested) {
 
 /**
  * With several candidates: time warm predictions (timeOne() resolves to ms) on each and keep the fastest,
- * which depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger models).
+ * which depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger models). A
+ * candidate that has already lost is timed no further (its median is then that of the runs it made).
  * Resolves to {backend, timings: {name: median ms}} (timings empty when one backend was forced).
  */
 export async function choose({ candidates, first, saved }, timeOne) {
@@ -93,9 +97,13 @@ export async function choose({ candidates, first, saved }, timeOne) {
     if (!(await start(name))) continue;
     try {
       await timeOne(); // the first run compiles kernels and moves the weights to this backend
+      // Once most of its runs are slower than the best median so far, its median cannot beat it: stop there.
+      const best = Math.min(...Object.values(timings));
       const runs = [];
-      for (let i = 0; i < TIMED_RUNS; i++) runs.push(await timeOne());
-      timings[name] = runs.sort((a, b) => a - b)[Math.floor(TIMED_RUNS / 2)];
+      while (runs.length < TIMED_RUNS && runs.filter((ms) => ms > best).length <= TIMED_RUNS / 2) {
+        runs.push(await timeOne());
+      }
+      timings[name] = runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     } catch {
       // started but cannot run the model: not a candidate
     }

@@ -10,15 +10,23 @@ export function loadMeta(baseUrl) {
   return fetchJSON(new URL('meta.json', baseUrl));
 }
 
-/** The hiragana recognizer under baseUrl; onProgress gets the fraction loaded in [0, 1]. */
-export async function loadRecognizer(baseUrl, meta, onProgress) {
-  return new Recognizer(await loadLayers(new URL('cnn/model.json', baseUrl), onProgress), meta);
+/**
+ * The hiragana recognizer's files under baseUrl (model.json and its weights); onProgress gets the fraction
+ * loaded in [0, 1]. No backend is needed to fetch them, so this runs while one starts.
+ */
+export function fetchRecognizer(baseUrl, onProgress) {
+  return fetchLayers(new URL('cnn/model.json', baseUrl), onProgress);
+}
+
+/** The hiragana recognizer from its fetched files, on the active backend. */
+export async function loadRecognizer(files, meta) {
+  return new Recognizer(await buildLayers(files), meta);
 }
 
 /** The style VAE (encoder and decoder) under baseUrl: loaded only when the explorer is first opened. */
 export async function loadStyleModel(baseUrl, meta) {
   const [encoder, decoder] = await Promise.all(['vae_encoder', 'vae_decoder'].map(
-    (name) => loadLayers(new URL(`${name}/model.json`, baseUrl), () => {})));
+    async (name) => buildLayers(await fetchLayers(new URL(`${name}/model.json`, baseUrl), () => {}))));
   return new StyleModel(encoder, decoder, meta);
 }
 
@@ -38,9 +46,18 @@ async function fetchJSON(url) {
   }
 }
 
-async function loadLayers(url, onProgress) {
+/** A Layers model's files: {url, artifacts}; errors name the model.json. */
+async function fetchLayers(url, onProgress) {
   try {
-    return await tf().loadLayersModel(url.href, { onProgress });
+    return { url, artifacts: await tf().io.http(url.href, { onProgress }).load() };
+  } catch (err) {
+    throw new Error(`${relative(url)}: ${err.message}`);
+  }
+}
+
+async function buildLayers({ url, artifacts }) {
+  try {
+    return await tf().loadLayersModel(tf().io.fromMemory(artifacts));
   } catch (err) {
     throw new Error(`${relative(url)}: ${err.message}`);
   }

@@ -29,7 +29,13 @@ export function compositeOverWhite(rgba, spec) {
   const [wr, wg, wb] = spec.luma;
   const over = spec.composite_over;
   const gray = new Uint8Array(rgba.length / 4);
+  // A transparent pixel (most of a drawing pad) is exactly the paper: 0 * luma + 1 * over.
+  const paper = Math.min(255, Math.max(0, Math.floor(over + 0.5)));
   for (let p = 0, q = 0; p < gray.length; p += 1, q += 4) {
+    if (rgba[q + 3] === 0) {
+      gray[p] = paper;
+      continue;
+    }
     const luma = rgba[q] * wr + rgba[q + 1] * wg + rgba[q + 2] * wb;
     const alpha = rgba[q + 3] / 255;
     gray[p] = Math.min(255, Math.max(0, Math.floor(alpha * luma + (1 - alpha) * over + 0.5)));
@@ -46,27 +52,27 @@ export function toModelInput(gray, width, height, spec) {
   const bg = borderLowerMedian(gray, width, height);
   const dark = bg >= 128;
   const d = new Uint8Array(gray.length);
-  let peak = 0;
-  for (let p = 0; p < gray.length; p += 1) {
-    const v = dark ? bg - gray[p] : gray[p] - bg;
-    d[p] = v > 0 ? v : 0;
-    if (d[p] > peak) peak = d[p];
+  // The largest d of each row and column: a row or column holds a pixel over the cut iff its largest does.
+  const rowPeak = new Uint8Array(height), columnPeak = new Uint8Array(width);
+  for (let y = 0, p = 0; y < height; y += 1) {
+    let row = 0;
+    for (let x = 0; x < width; x += 1, p += 1) {
+      const v = dark ? bg - gray[p] : gray[p] - bg;
+      if (v <= 0) continue; // d stays 0
+      d[p] = v;
+      if (v > row) row = v;
+      if (v > columnPeak[x]) columnPeak[x] = v;
+    }
+    rowPeak[y] = row;
   }
+  const peak = rowPeak.reduce((a, b) => Math.max(a, b), 0);
   // 2. Contrast.
   if (peak < spec.min_contrast) return null;
   // 3. Crop to the pixels with d > ink_threshold * peak (never empty: the peak pixel is in it).
   const cut = spec.ink_threshold * peak;
-  let top = height, bottom = -1, left = width, right = -1;
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      if (d[y * width + x] > cut) {
-        if (y < top) top = y;
-        if (y > bottom) bottom = y;
-        if (x < left) left = x;
-        if (x > right) right = x;
-      }
-    }
-  }
+  const inked = (v) => v > cut;
+  const top = rowPeak.findIndex(inked), bottom = rowPeak.findLastIndex(inked);
+  const left = columnPeak.findIndex(inked), right = columnPeak.findLastIndex(inked);
   const h = bottom - top + 1, w = right - left + 1;
   // 3, extent: a dot or a speck (box under min_extent of the shorter side) is no character.
   if (Math.max(h, w) < spec.min_extent * Math.min(width, height)) return null;
@@ -77,15 +83,15 @@ export function toModelInput(gray, width, height, spec) {
   const nh = Math.max(1, Math.floor((h * spec.box) / longer + 0.5));
   const nw = Math.max(1, Math.floor((w * spec.box) / longer + 0.5));
   const rowsW = areaWeights(h, nh), colsW = areaWeights(w, nw);
-  const ink = (y, x) => d[(top + y) * width + left + x];
+  const corner = top * width + left; // d[corner + y * width + x]: crop pixel (y, x)
   let at; // at(i, j): output pixel (i, j) of the nh x nw scaled crop
   if (h >= w) {
-    const down = average(rowsW, w, ink); // nh x w
-    const both = average(colsW, nh, (x, i) => down[i * w + x]); // nw x nh
+    const down = average(rowsW, w, d, corner, width, 1); // nh x w
+    const both = average(colsW, nh, down, 0, 1, w); // nw x nh
     at = (i, j) => both[j * nh + i];
   } else {
-    const across = average(colsW, h, (x, y) => ink(y, x)); // nw x h
-    const both = average(rowsW, nw, (y, j) => across[j * h + y]); // nh x nw
+    const across = average(colsW, h, d, corner, 1, width); // nw x h
+    const both = average(rowsW, nw, across, 0, 1, h); // nh x nw
     at = (i, j) => both[i * nw + j];
   }
   const scaled = new Float64Array(nh * nw);
@@ -109,15 +115,16 @@ export function toModelInput(gray, width, height, spec) {
 }
 
 /**
- * One pass of step 4: out[j * count + c] = sum over k of weights[j][k] * get(first_j + k, c), for each
- * output pixel j (along the averaged axis) and each of the `count` lines across it.
+ * One pass of step 4: out[j * count + c] = sum over k of weights[j][k] * src[start + (first_j + k) * along
+ * + c * across], for each output pixel j (along the averaged axis) and each of the `count` lines across it.
  */
-function average(weights, count, get) {
+function average(weights, count, src, start, along, across) {
   const out = new Float64Array(weights.length * count);
   weights.forEach(({ first, weights: w }, j) => {
     for (let c = 0; c < count; c += 1) {
+      const line = start + first * along + c * across;
       let sum = 0;
-      for (let k = 0; k < w.length; k += 1) sum += w[k] * get(first + k, c);
+      for (let k = 0; k < w.length; k += 1) sum += w[k] * src[line + k * along];
       out[j * count + c] = sum;
     }
   });
@@ -169,9 +176,10 @@ function borderLowerMedian(gray, width, height) {
  */
 export function toRGBA(values, asInk = false) {
   const rgba = new Uint8ClampedArray(values.length * 4);
-  for (let p = 0; p < values.length; p += 1) {
+  for (let p = 0, q = 0; p < values.length; p += 1, q += 4) {
     const level = Math.round((asInk ? 1 - values[p] : values[p]) * 255);
-    rgba.set([level, level, level, 255], p * 4);
+    rgba[q] = rgba[q + 1] = rgba[q + 2] = level;
+    rgba[q + 3] = 255;
   }
   return rgba;
 }

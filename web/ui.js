@@ -16,7 +16,7 @@
 
 import * as i18n from './i18n.js';
 import { choose, startFirst } from './backend.js';
-import { LiveInference, loadMeta, loadRecognizer, loadStyleModel, topK } from './model.js';
+import { LiveInference, fetchRecognizer, loadMeta, loadRecognizer, loadStyleModel, topK } from './model.js';
 import { toRGBA } from './preprocess.js';
 import { StyleExplorer } from './explorer.js';
 
@@ -269,12 +269,16 @@ async function boot() {
 
   if (!globalThis.tf || !globalThis.tf.loadLayersModel) throw new Error('vendor/tf-core and tf-layers did not load');
   status.set('loading', { percent: 0 });
-  const started = await startFirst(new URLSearchParams(location.search).get('backend'));
-  meta = await loadMeta(MODEL_BASE);
+  // The recognizer's files and meta.json download while the backend starts.
+  const files = fetchRecognizer(MODEL_BASE, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) }))
+    .catch((err) => err);
+  const [started, loadedMeta] = await Promise.all([startFirst(new URLSearchParams(location.search).get('backend')),
+    loadMeta(MODEL_BASE)]);
+  meta = loadedMeta;
   showModelInfo(meta);
   i18n.onChange(() => showModelInfo(meta));
-  const recognizer = await loadRecognizer(
-    MODEL_BASE, meta, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) })).catch((err) => err);
+  const fetched = await files;
+  const recognizer = fetched instanceof Error ? fetched : await loadRecognizer(fetched, meta).catch((err) => err);
   if (recognizer instanceof Error) {
     viewError('recognizer-error', recognizer.message);
     status.set('loadError', { message: recognizer.message }, true);

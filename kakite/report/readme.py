@@ -157,6 +157,10 @@ def peers_speed_table(bench: dict) -> str:
     return head + "".join(f"| {m} | {k} | {p} | {q} |\n" for m, k, p, q in rows)
 
 
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB"
+
+
 def _page_rows(b: dict) -> list[tuple[str, str, str, str]]:
     """The page per backend, and what a first and a next visit download and wait (when measured)."""
     if "first_visit" not in b:
@@ -164,12 +168,15 @@ def _page_rows(b: dict) -> list[tuple[str, str, str, str]]:
     first, again = b["first_visit"], b["next_visit"]
     by_backend = ", ".join(f"{name} {ms} ms" for name, ms in b["warm_median_ms_by_backend"].items())
     return [("in the browser, warm median per backend (forced with ?backend=)", by_backend, "", ""),
-            ("page load to first prediction, next visit (backend remembered)",
+            (f"page load to first prediction, first visit (measures, keeps {first['backend']}) / next visit "
+             "(remembered)", f"{first['load_to_first_prediction_ms']:,} ms / "
              f"{again['load_to_first_prediction_ms']:,} ms", "", ""),
-            ("page download before the explorer opens, first visit / next visit",
-             f"{first['bytes'] / 1e6:.2f} MB / {again['bytes'] / 1e6:.2f} MB", "", ""),
-            ("page download with the explorer opened (first visit)", f"{first['bytes_with_explorer'] / 1e6:.2f} MB",
-             "", "")]
+            ("page download before the explorer opens, first visit: on the wire (gzip) / decoded",
+             f"{_mb(first['wire_bytes'])} / {_mb(first['decoded_bytes'])}", "", ""),
+            ("page download before the explorer opens, next visit (browser cache), on the wire",
+             _mb(again["wire_bytes"]), "", ""),
+            ("page download with the explorer opened, first visit: on the wire / decoded",
+             f"{_mb(first['wire_bytes_with_explorer'])} / {_mb(first['decoded_bytes_with_explorer'])}", "", "")]
 
 
 def _cli_rows(cli: dict | None) -> list[tuple[str, str, str, str]]:
