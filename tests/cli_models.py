@@ -52,7 +52,7 @@ def vae_dir(directory: Path, seed: int = 2) -> Path:
     x = disentangle.digit_inputs(digit_images())
     meta = Stylist.save(directory, model.encoder, model.decoder, DIGITS,
                         {"variant": "kakite", "z_content": Z_CONTENT, "z_style": Z_STYLE,
-                         **disentangle.latent_summary(model, x, np.arange(len(DIGITS)))})
+                         **disentangle.latent_summary(model.encoder, x, np.arange(len(DIGITS)))})
     stylist = Stylist(model.encoder, model.decoder, spec, np.asarray(meta["content_means"]), meta)
     stylist.save_runtime(directory, litert.to_flatbuffer(model.encoder), litert.to_flatbuffer(model.decoder))
     return Path(directory)
