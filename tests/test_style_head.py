@@ -108,3 +108,18 @@ def test_folded_log_variance_is_exact_when_the_posterior_variances_are_equal():
     logvar = fold(encoder, decoder, head, "kakite", 3)[0].predict(np.zeros((2, 8, 8, 1), np.float32), verbose=0)[3]
     np.testing.assert_allclose(logvar, np.log(np.exp(-0.7) * (head.weights ** 2).sum(axis=0))[None].repeat(2, 0),
                                rtol=1e-5)
+
+
+def test_few_images_per_writer_and_a_constant_axis_still_fit():
+    """Two codes per writer, with an axis the VAE never used: a head, not a LinAlgError."""
+    z, digits, writers = codes(6)
+    rows = np.flatnonzero(np.arange(len(z)) % PER < 2)  # each writer's first two codes
+    few = z[rows].copy()
+    few[:, 5] = 0.25
+    head = fit_style_head(few, digits[rows], writers[rows], erase=2)
+    assert np.isfinite(head.weights).all() and np.isfinite(head.inverse_weights).all()
+    assert head.apply(few).shape == (len(rows), 4)
+    single = rows[::2]  # one code per writer: no within-writer spread to scale by
+    with pytest.raises(ParamsError, match=r"train_vae\.writer_axes"):
+        fit_style_head(z[single], digits[single], writers[single], erase=2)
+    assert fit_style_head(z[single], digits[single], writers[single], erase=2, writer_axes=False).size == 4

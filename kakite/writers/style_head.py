@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import null_space
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from scipy.linalg import eigh, null_space
 
 from kakite.core.errors import ParamsError
 
 SCALE_FLOOR = 1e-6  # a z_style axis with no spread is standardised by this instead of 0
+RIDGE = 1e-6  # added to the within-label covariance, times its mean variance
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,17 @@ class StyleHead:
 
 
 def _discriminants(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Columns: the generalised eigenvectors of (between, within) scatter, most discriminant first; each
-    has within-label variance 1."""
-    return LinearDiscriminantAnalysis(solver="eigen").fit(z, labels).scalings_
+    """Columns: the generalised eigenvectors of the (between, within) label scatter of z, most
+    discriminant first, each with within-label variance 1 (linear discriminant analysis). A ridge of
+    RIDGE times the mean variance keeps the problem well-posed when an axis has no spread within the
+    labels (an axis the VAE never used, a few images per label); on real codes it moves nothing."""
+    _, index = np.unique(labels, return_inverse=True)
+    means = np.stack([z[index == k].mean(axis=0) for k in range(index.max() + 1)])
+    centred, within_rows = z - z.mean(axis=0), z - means[index]
+    total, within = centred.T @ centred / len(z), within_rows.T @ within_rows / len(z)
+    ridge = RIDGE * max(np.trace(total) / len(total), np.finfo(float).tiny)
+    values, vectors = eigh(total - within, within + ridge * np.eye(len(total)))
+    return vectors[:, np.argsort(values, kind="stable")[::-1]]
 
 
 def fit_style_head(z_style: np.ndarray, digits: np.ndarray, writers: np.ndarray, erase: int,
@@ -63,6 +71,9 @@ def fit_style_head(z_style: np.ndarray, digits: np.ndarray, writers: np.ndarray,
     keep = null_space(np.linalg.qr(_discriminants(standard, digits)[:, :erase])[0].T) if erase else np.eye(d)
     kept = standard @ keep  # (n, d - erase): coordinates in what is left, an orthonormal basis
     centre = kept.mean(axis=0)
+    if writer_axes and len(np.unique(writers)) >= len(writers):
+        raise ParamsError(f"train_vae.writer_axes: {len(writers)} training images of as many writers cannot place "
+                          "writer axes; set it to false")
     axes = _discriminants(kept, writers) if writer_axes else np.eye(d - erase)
     weights = (keep / scale[:, None]) @ axes
     inverse = np.linalg.inv(axes) @ keep.T * scale
