@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import kakite
 from kakite.core import entry
 from kakite.core.errors import KakiteError, OutputError
 from kakite.serve import cli
+
+REPO = Path(__file__).resolve().parents[1]
 
 # What each command's --help must say about each of its options, defaults filled in.
 HELP = {
@@ -206,8 +209,25 @@ def test_entry_known_errors_exit_with_their_code(capsys, error):
     assert exit_of(capsys, raiser(error)) == (error.exit_code, f"prog: error: {error}\n")
 
 
-def test_entry_interrupt_exits_130_quietly(capsys):
-    assert exit_of(capsys, raiser(KeyboardInterrupt())) == (130, "prog: interrupted\n")
+INTERRUPTED = """
+import sys
+from kakite.core.entry import run
+def main():
+    print("half the output", end="")  # still buffered: a pipe is block-buffered
+    try:
+        raise KeyboardInterrupt
+    finally:
+        open(sys.argv[1], "w").write("cleaned up")
+run(main, "prog")
+"""
+
+
+def test_entry_interrupt_exits_130_quietly_after_cleaning_up(tmp_path):
+    marker = tmp_path / "finally"
+    proc = subprocess.run([sys.executable, "-c", INTERRUPTED, str(marker)], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "half the output", "prog: interrupted\n")
+    assert marker.read_text() == "cleaned up"
 
 
 def test_entry_unknown_errors_are_not_swallowed(capsys):

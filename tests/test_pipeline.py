@@ -39,7 +39,8 @@ def test_every_training_log_line_names_its_model(repo):
     log = (repo.parent / "repro.log").read_text()
     epochs = [line for line in log.splitlines() if re.search(r"\bepoch \d+/\d+", line, re.I)]
     assert epochs and all(EPOCH_LINE.match(line) for line in epochs), epochs
-    for label in ("train_cnn kakite", "train_cnn baseline seed", "train_cnn baseline typeset_only",
+    for label in ("train_cnn kakite", "train_cnn baseline seed", "train_cnn baseline seed_spec",
+                  "train_cnn baseline typeset_only",
                   "train_vae kakite", "train_vae baseline seed", "train_vae experiment I"):
         assert f"{label}: epoch 1/" in log, label
 
@@ -50,7 +51,7 @@ def test_every_stage_ran_and_wrote_its_metrics(repo):
     assert set(json.loads((repo / "metrics/cnn.json").read_text())) == {"typeset", "strokes", "handwriting"}
     cnn = json.loads((repo / "metrics/details/cnn.json").read_text())
     assert set(cnn["kakite"]["by_domain"]) == {"typeset", "strokes", "handwriting_font"}
-    assert set(cnn["baselines"]) == {"seed", "typeset_only"}
+    assert set(cnn["baselines"]) == {"seed", "seed_spec", "typeset_only"}
     assert 0.0 <= cnn["kakite"]["accuracy"] <= 1.0
     assert (repo / "web/model/cnn/model.json").is_file() and (repo / "web/model/meta.json").is_file()
     assert (repo / "data/models/cnn/model.h5").is_file()

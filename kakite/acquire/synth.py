@@ -25,7 +25,7 @@ from kakite.acquire import fonts, pens, render, strokes
 from kakite.core.atomic import atomic_path, write_text
 from kakite.core.charset import DIGITS, HIRAGANA73, folder_name
 from kakite.core.records import DIGITS_SIZE, HELDOUT, HIRAGANA_SIZE, MANIFEST_COLUMNS, UNGROUPED
-from kakite.core.workers import worker_pool
+from kakite.core.workers import parallel_map
 
 _ZIP_DATE = (2018, 12, 1, 0, 0, 0)
 _DOMAIN_CODES = {"strokes": 1, "typeset": 2, "handwriting_font": 3, "digits": 4}
@@ -115,8 +115,7 @@ def _run_jobs(jobs: list[tuple[Job, RenderPlan]], workers: int) -> Iterator[list
     if workers == 1:
         yield from (render_job(job, plan) for job, plan in jobs)
         return
-    with worker_pool(workers) as pool:
-        yield from pool.map(render_job, *zip(*jobs, strict=True), chunksize=1)
+    yield from parallel_map(render_job, *zip(*jobs, strict=True), workers=workers)
 
 
 def write_dataset(jobs: list[tuple[Job, RenderPlan]], zip_path: Path, manifest_path: Path, workers: int) -> int:

@@ -18,7 +18,11 @@ def run(main: Callable[[], int | None], prog: str, writes: Iterable[str | os.Pat
 
     A reader that stops early (`kakite predict dir | head -1`) closes the pipe: that ends the run
     quietly, as it would end cat or grep, and stdout is pointed at /dev/null so the final flush
-    cannot raise again."""
+    cannot raise again.
+
+    Ctrl-C ends the process at once, once its `finally` blocks have run: TensorFlow's thread pools are
+    still at work mid-step, and the interpreter's teardown freeing memory under them can abort
+    (`free(): invalid size`, SIGABRT) instead of exiting 130."""
     try:
         check_writable(*writes)
         code = main() or 0
@@ -27,7 +31,9 @@ def run(main: Callable[[], int | None], prog: str, writes: Iterable[str | os.Pat
         code = exc.exit_code
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
-        code = 130
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(130)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_BROKEN_PIPE

@@ -169,7 +169,7 @@ class Augment(Block):
 
 class TrainCnn(Block):
     seed: Seed
-    recipe: Literal["kakite", "seed"]
+    recipe: Literal["kakite", "seed", "seed_spec"]
     train_domains: list[Literal["typeset", "strokes", "handwriting_font", "kuzushiji"]] = Field(min_length=1)
     epochs: Epochs
     batch_size: _int(ge=1, le=4096)
@@ -178,7 +178,8 @@ class TrainCnn(Block):
     filters: list[_int(ge=1, le=512)] = Field(min_length=1, max_length=5)
     dense: _int(gt=0, le=65_536)
     dropout: _float(ge=0, lt=1)
-    baselines: list[Literal["seed", "typeset_only"]]
+    baselines: list[Literal["seed", "seed_spec", "typeset_only"]]
+    seed_steps: _int(ge=1, le=1_000_000)
     strategy: Literal["auto", "default", "mirrored", "multiworker"] = "auto"
     augment: Augment
 
