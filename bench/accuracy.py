@@ -1,4 +1,4 @@
-"""Accuracy on the same test items: kakite's CNN, the seed recipe, the typeset-only ablation, and Zinnia.
+"""Accuracy on the same test items: kakite's CNN, the baselines train_cnn trained, and Zinnia.
 
 The CNN recipes' five best classes per test row come from train_cnn (data/eval/cnn_test_top5.npz).
 Zinnia reads strokes, so it is fed the pen trajectories that were rasterized into the `strokes` test

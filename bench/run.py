@@ -2,7 +2,7 @@
 
 Benchmarks measure; tests assert. Nothing here fails on a slow machine: it records what it saw.
 Parts (all by default; `--only` reruns some and keeps the others' last results):
-- accuracy: kakite, the seed recipe and Zinnia on the same test items (bench/accuracy.py);
+- accuracy: kakite, its train_cnn baselines and Zinnia on the same test items (bench/accuracy.py);
 - speed: recognition latency against Zinnia, the browser page, training images/s against the seed
   model (bench/speed.py); `kakite predict` cold on one image against Zinnia's CLI, and its throughput
   on a folder of 2,000 files (bench/cli_speed.py);

@@ -1,4 +1,4 @@
-"""train_cnn: the hiragana recogniser, plus the seed recipe and the typeset-only ablation as baselines.
+"""train_cnn: the hiragana recogniser, plus the baselines train_cnn.baselines lists (the typeset-only ablation).
 
 Outputs: data/models/cnn/ (model.h5 + meta.json, what `kakite predict` and export_tfjs read),
 data/eval/cnn_test_top5.npz (every recipe's five best classes per test row, for `make bench`),

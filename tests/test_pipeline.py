@@ -45,6 +45,21 @@ def test_every_training_log_line_names_its_model(repo):
         assert f"{label}: epoch 1/" in log, label
 
 
+def test_seed_recipes_run_the_seed_step_count_whatever_the_data_size(repo):
+    """train_cnn.seed_steps optimizer steps of 128 images: the epochs follow from the typeset training rows."""
+    import yaml
+
+    from kakite.core.atomic import load_npz
+
+    steps = yaml.safe_load((repo / "params.yaml").read_text())["train_cnn"]["seed_steps"]
+    typeset = int((load_npz(repo / "data/split/hiragana_train.npz")["domains"] == "typeset").sum())
+    epochs = -(-steps // -(-typeset // 128))
+    log = (repo.parent / "repro.log").read_text()
+    for name in ("seed", "seed_spec"):
+        assert f"train_cnn baseline {name}: epoch {epochs}/{epochs}," in log, name
+        assert f"train_cnn baseline {name}: epoch {epochs + 1}/" not in log, name
+
+
 def test_every_stage_ran_and_wrote_its_metrics(repo):
     for name in DETAILS:
         assert json.loads((repo / "metrics/details" / f"{name}.json").read_text()), name

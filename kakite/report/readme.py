@@ -44,6 +44,21 @@ def recognizer_table(cnn: dict) -> str:
     return head + body
 
 
+def seed_baseline_table(baseline: dict) -> str:
+    """The seed's CNN trained to its own standard (bench/seed_baseline.py), on its preprocessing and on kakite's."""
+    inputs = {"seed": "pixels / 255, as the seed", "seed_spec": "kakite's spec"}
+    head = ("| recipe | inputs | epochs | optimizer steps | typeset | strokes (unseen writers) | handwriting fonts "
+            "| Kouzan brush fonts |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+    rows = []
+    for name, s in baseline["recipes"].items():
+        fonts = s["handwriting_font_by_font"]
+        brush = [accuracy for font, accuracy in fonts.items() if font.startswith("Kouzan")]
+        rows.append(f"| {name} | {inputs[name]} | {s['epochs_run']} | {s['optimizer_steps_run']:,} | "
+                    + " | ".join(_pct(s["by_domain"].get(d)) for d in ("typeset", "strokes", "handwriting_font"))
+                    + f" | {' / '.join(_pct(a) for a in brush)} |\n")
+    return head + "".join(rows)
+
+
 PROTOCOLS = {  # cluster.json's protocols, in README order, with what each measures
     "seen_writers": "writers the VAEs trained on, their test images (the seed's protocol)",
     "new_writers": "writers withheld from training, all their images",
@@ -222,6 +237,11 @@ def render(metrics_dir: Path = METRICS) -> str:
     if cnn := _load(details, "cnn"):
         parts.append(f"**What was written**: test accuracy by domain (`{DETAILS}/cnn.json`)\n\n"
                      + recognizer_table(cnn))
+    if baseline := _load(metrics_dir, "seed_baseline"):
+        parts.append("**The seed's recogniser, trained to its own standard** (`python -m bench.seed_baseline`, "
+                     f"`{METRICS}/seed_baseline.json`): its CNN, Adadelta, batch 128, class weights, typeset only, "
+                     f"for the seed's {baseline['optimizer_steps']:,} optimizer steps (12 epochs of 60,000 images), "
+                     "on its own preprocessing and on kakite's.\n\n" + seed_baseline_table(baseline))
     if vae := _load(details, "vae"):
         parts.append(f"**Who wrote it**: the VAE's split (`{DETAILS}/vae.json`)\n\n" + vae_table(vae))
     if sweep := _load(metrics_dir, "style_head_sweep"):
