@@ -98,7 +98,7 @@ bench: repro
 	$(RUN) $(BIN)/python -m bench.run
 	$(BIN)/python -m kakite.report.readme
 
-# The seed's recogniser trained to its own standard, on its preprocessing and on kakite's: about 90 minutes
+# The seed's recogniser trained to its own standard, on its preprocessing and on kakite's: about 80 minutes
 # on 2 cores (bench/seed_baseline.py) -> metrics/seed_baseline.json and the README table.
 seed-baseline: repro
 	$(BIN)/python -m bench.seed_baseline

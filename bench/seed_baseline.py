@@ -6,8 +6,8 @@ optimizer steps, the seed's own count, twice: on raw pixels / 255 (recipe "seed"
 preprocessing) and on kakite's spec (recipe "seed_spec"). It writes metrics/seed_baseline.json: per
 recipe the test accuracy by domain and by handwriting font, the epochs and steps run, and the time.
 Read against kakite's row, the two answer what cured the seed: the preprocessing, the data, or the model.
-About 50 minutes on 2 cores, so it is not a pipeline stage; each recipe checkpoints every epoch and
-resumes after a kill.
+About 40 minutes per recipe on 2 cores (metrics/seed_baseline.json keeps the time), so it is not a
+pipeline stage; each recipe checkpoints every epoch and resumes after a kill.
 """
 
 from __future__ import annotations
