@@ -88,10 +88,11 @@ def test_seed_baseline_table_shows_both_inputs_with_steps_and_brush_fonts(tmp_pa
     fonts = {"KouzanBrushFont": 0.25, "KouzanBrushFontGyousyo": 0.125, "YOzA": 0.9}
     recipe = {"epochs_run": 209, "optimizer_steps_run": 5643, "handwriting_font_by_font": fonts,
               "by_domain": {"typeset": 0.97, "strokes": 0.5, "handwriting_font": 0.6}}
-    (tmp_path / "seed_baseline.json").write_text(json.dumps(
-        {"optimizer_steps": 5628, "recipes": {"seed": recipe, "seed_spec": {**recipe, "by_domain": {"typeset": 1.0}}}}))
+    recipes = {"seed": recipe, "seed_spec": {**recipe, "by_domain": {"typeset": 1.0}}}
+    (tmp_path / "seed_baseline.json").write_text(
+        json.dumps({"optimizer_steps": 5628, "batch_size": 128, "recipes": recipes}))
     text = readme.render(tmp_path)
-    assert "for the seed's 5,628 optimizer steps" in text
+    assert "Adadelta, batch 128, class weights, typeset only, for the seed's 5,628 optimizer steps" in text
     assert "| seed | pixels / 255, as the seed | 209 | 5,643 | 97.0 % | 50.0 % | 60.0 % | 25.0 % / 12.5 % |" in text
     assert "| seed_spec | kakite's spec | 209 | 5,643 | 100.0 % | – | – | 25.0 % / 12.5 % |" in text
 

@@ -22,11 +22,11 @@ print(list(parallel_map(time.sleep, [120, 120], workers=2)))
 BUSY = """
 import time
 from kakite.core.entry import run
+from kakite.core.workers import parallel_map
 def main():
     print("ready", flush=True)
     for _ in parallel_map(time.sleep, [0.002] * 20000, workers=2):
         pass
-from kakite.core.workers import parallel_map
 run(main, "busy")
 """
 

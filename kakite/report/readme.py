@@ -239,8 +239,9 @@ def render(metrics_dir: Path = METRICS) -> str:
                      + recognizer_table(cnn))
     if baseline := _load(metrics_dir, "seed_baseline"):
         parts.append("**The seed's recogniser, trained to its own standard** (`python -m bench.seed_baseline`, "
-                     f"`{METRICS}/seed_baseline.json`): its CNN, Adadelta, batch 128, class weights, typeset only, "
-                     f"for the seed's {baseline['optimizer_steps']:,} optimizer steps (12 epochs of 60,000 images), "
+                     f"`{METRICS}/seed_baseline.json`): its CNN, Adadelta, batch {baseline['batch_size']}, "
+                     f"class weights, typeset only, for the seed's {baseline['optimizer_steps']:,} optimizer steps "
+                     "(12 epochs of 60,000 images), "
                      "on its own preprocessing and on kakite's.\n\n" + seed_baseline_table(baseline))
     if vae := _load(details, "vae"):
         parts.append(f"**Who wrote it**: the VAE's split (`{DETAILS}/vae.json`)\n\n" + vae_table(vae))
