@@ -1,8 +1,10 @@
 """export_tfjs: the CNN and the VAE's encoder and decoder as TF.js models for the page, and as LiteRT
 models for the CLI (which then never imports TensorFlow).
 
-Quantisation (params export_tfjs.quantize) is kept only if the exported model's accuracy on the test
-split drops by at most export_tfjs.max_accuracy_drop; otherwise the next less lossy option is tried.
+The page's CNN has its BatchNorms folded into the convolutions (kakite/export/folding.py): one WASM
+kernel per block step instead of three. Quantisation (params export_tfjs.quantize) is kept only if the
+exported model's accuracy on the test split drops by at most export_tfjs.max_accuracy_drop (against
+the trained model); otherwise the next less lossy option is tried.
 The LiteRT copies are float32 and must reproduce the Keras outputs within RUNTIME_TOLERANCE on test
 inputs, or the stage fails. meta.json also carries the exported CNN's test accuracy, the models'
 revision (kakite/export/webmeta.py) and the explorer's style directions, measured on the exported
@@ -22,7 +24,7 @@ from kakite.core.atomic import load_npz, write_json
 from kakite.core.errors import KakiteError
 from kakite.core.params import load_params
 from kakite.core.results import write_results
-from kakite.export import litert, tfjs, webmeta
+from kakite.export import folding, litert, tfjs, webmeta
 from kakite.recognizer.model_dir import Recognizer
 from kakite.writers import directions, disentangle
 from kakite.writers.model_dir import Stylist
@@ -43,11 +45,12 @@ def _digit_accuracy(encoder, classifier_means: np.ndarray, x: np.ndarray, y: np.
     return metrics.accuracy(y, dist.argmin(axis=1))
 
 
-def _export_checked(model, directory: Path, requested: str, max_drop: float, score) -> dict:
-    """Export with the most compact quantisation whose score stays within max_drop of float32."""
+def _export_checked(model, directory: Path, requested: str, max_drop: float, score, page_model=None) -> dict:
+    """Export `page_model` (default: `model` itself) with the most compact quantisation whose score stays
+    within max_drop of `model`'s in float32."""
     reference = metrics.r(score(model))
     for quantize in tfjs.candidates(requested):
-        size = tfjs.export(model, directory, quantize)
+        size = tfjs.export(page_model or model, directory, quantize)
         exported = metrics.r(score(tfjs.load(directory)))
         if reference - exported <= max_drop or quantize == "none":
             return {"quantize": quantize, "bytes": size, "score_float32": reference, "score_exported": exported,
@@ -88,7 +91,7 @@ def main() -> None:
     stylist = Stylist.load(VAE)
     encoder, decoder, vae_meta, means = stylist.encoder, stylist.decoder, stylist.meta, stylist.content_means
     report = {"cnn": _export_checked(recognizer.model, WEB / "cnn", cfg.quantize, cfg.max_accuracy_drop,
-                                     lambda m: _accuracy(m, x_h, y_h))}
+                                     lambda m: _accuracy(m, x_h, y_h), folding.fold_for_inference(recognizer.model))}
     report["vae_encoder"] = _export_checked(encoder, WEB / "vae_encoder", cfg.quantize, cfg.max_accuracy_drop,
                                             lambda m: _digit_accuracy(m, means, x_d, y_d))
     z = list(encode_means(encoder, x_d[:512]))

@@ -5,6 +5,7 @@ const tf = () => globalThis.tf;
 
 export const BACKENDS = ['wasm', 'webgl', 'cpu'];
 const TIMED_RUNS = 5; // warm predictions per backend; the median decides
+const LOST_FACTOR = 2; // one run over twice the best median so far: lost (runs of one backend vary far less)
 const VENDOR = new URL('./vendor/', import.meta.url);
 const SCRIPTS = {
   wasm: 'tf-backend-wasm.es2017.min.js', webgl: 'tf-backend-webgl.es2017.min.js', cpu: 'tf-backend-cpu.es2017.min.js',
@@ -97,12 +98,12 @@ export async function choose({ candidates, first, saved }, timeOne) {
     if (!(await start(name))) continue;
     try {
       await timeOne(); // the first run compiles kernels and moves the weights to this backend
-      // Once most of its runs are slower than the best median so far, its median cannot beat it: stop there.
+      // Once most of its runs are slower than the best median so far, its median cannot beat it; once one
+      // run is far slower, it will not either: stop there (a first visit waits for every run).
       const best = Math.min(...Object.values(timings));
       const runs = [];
-      while (runs.length < TIMED_RUNS && runs.filter((ms) => ms > best).length <= TIMED_RUNS / 2) {
-        runs.push(await timeOne());
-      }
+      const lost = () => runs.filter((ms) => ms > best).length > TIMED_RUNS / 2 || runs.some((ms) => ms > LOST_FACTOR * best);
+      while (runs.length < TIMED_RUNS && !lost()) runs.push(await timeOne());
       timings[name] = runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     } catch {
       // started but cannot run the model: not a candidate
