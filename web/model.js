@@ -103,7 +103,7 @@ export class Recognizer {
   /** Milliseconds of one prediction on a blank input, read back (what a user waits for). */
   async timeOne() {
     const start = performance.now();
-    await readOutputs(() => this.model.predict(tf().zeros([1, this.size, this.size, 1])));
+    await readOutputs(() => this.forward(tf().zeros([1, this.size, this.size, 1])));
     return performance.now() - start;
   }
 
@@ -112,8 +112,14 @@ export class Recognizer {
     const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
     if (!input) return { input: null, probs: null };
     const [probs] = await readOutputs(
-      () => this.model.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
+      () => this.forward(tf().tensor4d(input, [1, this.size, this.size, 1])));
     return { input, probs };
+  }
+
+  /** Probabilities for a batch. apply, not predict: predict gathers its input into batches and concatenates
+   * the outputs, two more kernels around a batch of one. */
+  forward(x) {
+    return this.model.apply(x, { training: false });
   }
 }
 
