@@ -25,7 +25,7 @@ from kakite.core.errors import KakiteError
 
 COLD_RUNS = 7
 THROUGHPUT_FILES = 2000
-THROUGHPUT_RUNS = 3
+THROUGHPUT_RUNS = 5
 
 
 GNU_TIME = Path("/usr/bin/time")

@@ -58,12 +58,17 @@ def recognition(repo: Path, images: np.ndarray, trajectories: list) -> dict:
             "zinnia_over_kakite_one_call_latency": round(ms["zinnia_cli_one_call"] / ms["kakite_python_one_call"], 2)}
 
 
+# Untimed predictions before a warm median: V8 first runs WebAssembly from its baseline compiler and swaps
+# in the optimised code once the functions are hot, which takes about as many predictions as a short stroke.
+WARMUP_RUNS = 20
+FIRST_VISITS = 3  # first visits, each a fresh profile: the median one is reported (one load varies by 100+ ms)
 # Bytes of the document and everything it fetched: on the wire (headers included, compressed as served,
 # 0 from the browser's cache) and decoded (the bodies the page got, after gzip).
 DOWNLOADED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
     .reduce((sum, e) => ({wire: sum.wire + e.transferSize, decoded: sum.decoded + e.decodedBodySize}),
             {wire: 0, decoded: 0})"""
 WARM_MEDIAN = f"""async () => {{
+    for (let i = 0; i < {WARMUP_RUNS}; i++) await window.kakite.predictCanvas();
     const times = [];
     for (let i = 0; i < {SINGLE_RUNS}; i++) {{
         const t = performance.now(); await window.kakite.predictCanvas(); times.push(performance.now() - t);
@@ -74,12 +79,14 @@ BACKENDS = ("wasm", "webgl", "cpu")
 
 
 def browser(repo: Path, drawn: list) -> dict:
-    """Headless Chromium, served as `make serve` serves the page (each visit a fresh profile):
-    the warm median per forced backend, then a first visit as a user makes it (the page measures
-    the backends and keeps the fastest): load to first prediction and the bytes it downloaded (on the
-    wire and decoded), before and after the explorer opens; then the next visit, which remembers the
-    choice."""
+    """Headless Chromium, served as `make serve` serves the page (each visit a fresh profile), after
+    one untimed visit that warms the browser itself: the warm median per forced backend, then first
+    visits as a user makes them (the page measures the backends and keeps the fastest; the median of
+    FIRST_VISITS): load to first prediction and the bytes downloaded (on the wire and decoded), before
+    and after the explorer opens; then the next visit, which remembers the choice."""
     with serve_static({"": repo / "web"}) as site, launch_chromium() as chromium:
+        with open_tab(chromium, site.url + "/?backend=wasm") as tab:  # the first page pays the browser's start-up
+            tab.page.evaluate("window.kakite.ready")
         per_backend = {}
         for name in BACKENDS:
             with open_tab(chromium, "about:blank") as tab:
@@ -87,9 +94,15 @@ def browser(repo: Path, drawn: list) -> dict:
                 if tab.page.evaluate("window.kakite.ready")["error"] is None:
                     draw_strokes(tab.page, "#pad", drawn)
                     per_backend[name] = round(tab.page.evaluate(WARM_MEDIAN), 2)
+        visits = []
+        for _ in range(FIRST_VISITS - 1):
+            with open_tab(chromium, "about:blank") as tab:
+                visits.append(_visit(tab.page, site.url + "/", drawn))
         with open_tab(chromium, "about:blank") as tab:
             page = tab.page
-            first_visit = _visit(page, site.url + "/", drawn)
+            visits.append(_visit(page, site.url + "/", drawn))
+            first_visit = sorted(visits, key=lambda v: v["load_to_first_prediction_ms"])[FIRST_VISITS // 2] | {
+                "load_to_first_prediction_ms_each": [v["load_to_first_prediction_ms"] for v in visits]}
             first_visit["warm_prediction_median_ms"] = round(page.evaluate(WARM_MEDIAN), 2)
             page.click("#tab-explorer")
             page.evaluate("window.kakite.idle()")
