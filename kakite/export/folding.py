@@ -3,7 +3,8 @@
 The page runs the CNN one drawing at a time, where TF.js's cost is per operation rather than per
 multiply: Conv → BatchNorm → ReLU is three kernels in WASM, a Conv2D with the BatchNorm's scale folded
 into its kernel, its shift into a bias and the ReLU fused is one. The result computes the same function
-(float32 rounding apart) with 23 layers turned into 11, and is what export_tfjs converts for the page.
+(float32 rounding apart) with kakite's 22 layers after the input turned into 11, and is what export_tfjs
+converts for the page.
 """
 
 from __future__ import annotations
@@ -26,15 +27,12 @@ def _chain(model) -> list:
 
 def _folded_weights(conv, batchnorm) -> tuple[np.ndarray, np.ndarray]:
     """Kernel and bias of `conv` followed by `batchnorm` in inference mode, as one convolution."""
-    weights = dict(zip([w.name.split("/")[-1].split(":")[0] for w in batchnorm.weights],
-                       batchnorm.get_weights(), strict=True))
-    channels = weights["moving_mean"].shape[0]
-    gamma = weights.get("gamma", np.ones(channels, np.float32))
-    beta = weights.get("beta", np.zeros(channels, np.float32))
-    scale = gamma / np.sqrt(weights["moving_variance"] + batchnorm.epsilon)
-    kernel, *bias = conv.get_weights()
-    bias = bias[0] if bias else np.zeros(channels, np.float32)
-    return (kernel * scale).astype(np.float32), ((bias - weights["moving_mean"]) * scale + beta).astype(np.float32)
+    mean, variance = batchnorm.moving_mean.numpy(), batchnorm.moving_variance.numpy()
+    gamma = batchnorm.gamma.numpy() if batchnorm.gamma is not None else np.ones_like(mean)  # scale=False
+    beta = batchnorm.beta.numpy() if batchnorm.beta is not None else np.zeros_like(mean)  # center=False
+    scale = gamma / np.sqrt(variance + batchnorm.epsilon)
+    bias = conv.bias.numpy() if conv.use_bias else np.zeros_like(mean)
+    return (conv.kernel.numpy() * scale).astype(np.float32), ((bias - mean) * scale + beta).astype(np.float32)
 
 
 def _foldable(layer, following, keras) -> bool:
