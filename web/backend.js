@@ -102,7 +102,8 @@ export async function choose({ candidates, first, saved }, timeOne) {
       // run is far slower, it will not either: stop there (a first visit waits for every run).
       const best = Math.min(...Object.values(timings));
       const runs = [];
-      const lost = () => runs.filter((ms) => ms > best).length > TIMED_RUNS / 2 || runs.some((ms) => ms > LOST_FACTOR * best);
+      const lost = () => runs.filter((ms) => ms > best).length > TIMED_RUNS / 2
+        || runs.some((ms) => ms > LOST_FACTOR * best);
       while (runs.length < TIMED_RUNS && !lost()) runs.push(await timeOne());
       timings[name] = runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     } catch {

@@ -77,6 +77,14 @@ async function readOutputs(fn) {
   }
 }
 
+/**
+ * A model's outputs for a batch, in inference mode. apply, not predict: predict gathers its input into
+ * batches and concatenates the outputs, two more kernels around the page's batches of one (or ten).
+ */
+function infer(model, inputs) {
+  return model.apply(inputs, { training: false });
+}
+
 /** Square single-channel input side length, read from the model itself and checked against the spec. */
 function inputSize(model, spec, name) {
   const [, height, width, channels] = model.inputs[0].shape;
@@ -103,7 +111,7 @@ export class Recognizer {
   /** Milliseconds of one prediction on a blank input, read back (what a user waits for). */
   async timeOne() {
     const start = performance.now();
-    await readOutputs(() => this.forward(tf().zeros([1, this.size, this.size, 1])));
+    await readOutputs(() => infer(this.model, tf().zeros([1, this.size, this.size, 1])));
     return performance.now() - start;
   }
 
@@ -112,14 +120,8 @@ export class Recognizer {
     const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
     if (!input) return { input: null, probs: null };
     const [probs] = await readOutputs(
-      () => this.forward(tf().tensor4d(input, [1, this.size, this.size, 1])));
+      () => infer(this.model, tf().tensor4d(input, [1, this.size, this.size, 1])));
     return { input, probs };
-  }
-
-  /** Probabilities for a batch. apply, not predict: predict gathers its input into batches and concatenates
-   * the outputs, two more kernels around a batch of one. */
-  forward(x) {
-    return this.model.apply(x, { training: false });
   }
 }
 
@@ -164,14 +166,14 @@ export class StyleModel {
     const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
     if (!input) return { input: null, zStyle: null, digit: null };
     const [muContent, , muStyle] = await readOutputs(
-      () => this.encoder.predict(tf().tensor4d(input, [1, this.size, this.size, 1])));
+      () => infer(this.encoder, tf().tensor4d(input, [1, this.size, this.size, 1])));
     return { input, zStyle: muStyle, digit: this.labels[nearest(this.contentMeans, muContent)] };
   }
 
   /** zStyle -> one Float32Array(size * size) image per label, label d decoded from content_means[d]. */
   async decodeDigits(zStyle) {
     const n = this.labels.length;
-    const [images] = await readOutputs(() => this.decoder.predict([
+    const [images] = await readOutputs(() => infer(this.decoder, [
       tf().tensor2d(this.contentMeans, [n, this.contentDims]),
       tf().tensor2d(Array.from({ length: n }, () => Array.from(zStyle)), [n, this.styleDims]),
     ]));
