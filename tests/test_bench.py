@@ -147,12 +147,14 @@ def test_browser_speed_reports_each_backend_the_choice_and_the_bytes(tmp_path):
     assert 0 <= again["wire_bytes"] < first["wire_bytes"] < first["wire_bytes_with_explorer"]  # cache; the VAE
     assert first["wire_bytes"] < first["decoded_bytes"] < first["decoded_bytes_with_explorer"]  # gzip
     assert first["load_to_first_prediction_ms"] > 0 and result["cnn_download_bytes"] > 0
+    assert first["first_backend"] == "wasm" and first["load_to_backend_chosen_ms"] > 0
 
 
 def test_readme_speed_rows_include_the_cli_and_the_page():
     from kakite.report import readme
 
-    visit = {"backend": "wasm", "timings_ms": {"wasm": 2.0}, "load_to_first_prediction_ms": 300,
+    visit = {"first_backend": "wasm", "backend": "wasm", "timings_ms": {"wasm": 2.0},
+             "load_to_first_prediction_ms": 300, "load_to_backend_chosen_ms": 450,
              "wire_bytes": 500_000, "decoded_bytes": 900_000, "wire_bytes_with_explorer": 800_000,
              "decoded_bytes_with_explorer": 2_000_000}
     page = readme._page_rows({"warm_median_ms_by_backend": {"wasm": 2.0, "cpu": 9.5}, "first_visit": visit,
@@ -163,6 +165,7 @@ def test_readme_speed_rows_include_the_cli_and_the_page():
 
     assert page[0] == ("in the browser, warm median per backend (forced with ?backend=)", "wasm 2.0 ms, cpu 9.5 ms",
                        "", "")
-    assert [row[1] for row in page[1:]] == ["300 ms / 200 ms", "0.50 MB / 0.90 MB", "0.01 MB", "0.80 MB / 2.00 MB"]
+    assert [row[1] for row in page[1:]] == ["300 ms / 200 ms", "450 ms", "0.50 MB / 0.90 MB", "0.01 MB",
+                                            "0.80 MB / 2.00 MB"]
     assert cli[0][1:] == ("400 ms / 90 MiB", "16 ms / 29 MiB (Zinnia CLI)", "0.04×")
     assert cli[1][1] == "2,500 images/s"

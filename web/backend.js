@@ -70,13 +70,13 @@ async function start(name) {
 /**
  * The backends to consider for `requested` (the ?backend= value): that one if it names one; else the
  * remembered choice; else every backend worth measuring. Starts the first that works, so the models
- * can load; resolves to {candidates, first, saved}.
+ * can load and the page can predict; the other candidates' scripts wait for choose(). Resolves to
+ * {candidates, first, saved}.
  */
 export async function startFirst(requested) {
   const saved = requested === 'auto' ? null : remembered();
   const candidates = BACKENDS.includes(requested) ? [requested]
     : saved ? [saved.backend] : BACKENDS.filter((name) => name !== 'webgl' || !softwareWebGL());
-  for (const name of candidates) loadScript(name).catch(() => {}); // all measured soon: fetch them together
   for (const name of candidates) {
     if (await start(name)) return { candidates, first: name, saved };
   }
@@ -88,11 +88,13 @@ export async function startFirst(requested) {
  * which depends on the machine (WASM SIMD on most CPUs, WebGL on a real GPU for bigger models). A
  * candidate that has already lost is timed no further (its median is then that of the runs it made).
  * Resolves to {backend, timings: {name: median ms}} (timings empty when one backend was forced).
+ * It switches the global backend, so nothing else may run inference until it resolves.
  */
 export async function choose({ candidates, first, saved }, timeOne) {
   if (candidates.length === 1) {
     return { backend: first, timings: saved && saved.backend === first ? saved.timings : {} };
   }
+  for (const name of candidates) loadScript(name).catch(() => {}); // all timed now: fetch them together
   const timings = {};
   for (const name of candidates) {
     if (!(await start(name))) continue;

@@ -206,8 +206,13 @@ export class LiveInference {
   async now() {
     clearTimeout(this.timer);
     this.timer = null;
+    return this.serial(this.run);
+  }
+
+  /** Run fn after any run in flight, and hold later runs until it is done (the backend race uses this). */
+  async serial(fn) {
     while (this.running) await this.running.catch(() => {});
-    this.running = this.run();
+    this.running = fn();
     try {
       return await this.running;
     } finally {

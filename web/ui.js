@@ -2,6 +2,8 @@
 // DOM code lives here (and in explorer.js); model.js and preprocess.js never touch the DOM.
 //
 // Test hook, window.kakite (for tests and the console; the page itself never reads it):
+//   loaded           Promise<{backend, error}>: settles once the recognizer predicts, on the first backend
+//                    that started (a first visit then times the others); never rejects.
 //   ready            Promise<{backend, timings, error}>: settles once the recognizer is loaded and the
 //                    backend chosen; never rejects (timings: {backend: median ms} as measured on this
 //                    or an earlier visit, empty when ?backend= forced one; error: the page's message or null).
@@ -285,21 +287,35 @@ async function boot() {
     if (location.hash === '#explorer') openExplorer();
     return { backend: started.first, timings: {}, error: recognizer.message };
   }
-  const chosen = await choose(started, () => recognizer.timeOne());
-  showBackend(chosen);
   views.recognizer = new RecognizerView(pads.recognizer, recognizer, runError);
+  if (started.candidates.length > 1) status.set('backendMeasuring', { name: started.first });
   await views.recognizer.live.now();
+  return { started, recognizer };
+}
+
+/**
+ * The backend race, after the page can predict: a first visit can draw while it runs (~0.2 s here), and
+ * a prediction asked for meanwhile waits for it rather than run on a backend being switched.
+ */
+async function chooseBackend({ started, recognizer }) {
+  const chosen = await views.recognizer.live.serial(() => choose(started, () => recognizer.timeOne()));
+  showBackend(chosen);
   if (location.hash === '#explorer') openExplorer();
   return { ...chosen, error: null };
 }
 
-const ready = boot().catch((err) => {
+function failed(err) {
   const message = err.message || String(err);
   status.set('loadError', { message }, true);
   const hint = globalThis.tf ? 'loadHint' : 'vendorHint';
   for (const id of ['recognizer-error', 'explorer-error']) viewError(id, message, hint);
   return { backend: null, timings: {}, error: message };
-});
+}
+
+const booted = boot().catch(failed); // {started, recognizer}, or the page's final state when it cannot predict
+const loaded = booted.then((state) => ('error' in state ? { backend: state.backend, error: state.error }
+  : { backend: state.started.first, error: null }));
+const ready = booted.then((state) => ('error' in state ? state : chooseBackend(state))).catch(failed);
 
 /** The style explorer's models, fetched the first time its tab is opened (most visits never do). */
 let explorerLoading = null;
@@ -321,6 +337,7 @@ function openExplorer() {
 }
 
 window.kakite = {
+  loaded,
   ready,
   get lastResult() {
     return views.recognizer && views.recognizer.result;
@@ -329,7 +346,7 @@ window.kakite = {
     return views.explorer && views.explorer.state();
   },
   async predictCanvas() {
-    await ready;
+    await loaded;
     if (!views.recognizer) throw new Error('the recognizer model is not loaded');
     return views.recognizer.live.now();
   },

@@ -194,6 +194,8 @@ def _page_rows(b: dict) -> list[tuple[str, str, str, str]]:
             (f"page load to first prediction, first visit (measures, keeps {first['backend']}) / next visit "
              "(remembered)", f"{first['load_to_first_prediction_ms']:,} ms / "
              f"{again['load_to_first_prediction_ms']:,} ms", "", ""),
+            (f"page load until the backend race ends, first visit (the page predicts on {first['first_backend']} "
+             "while the others are timed)", f"{first['load_to_backend_chosen_ms']:,} ms", "", ""),
             ("page download before the explorer opens, first visit: on the wire (gzip) / decoded",
              f"{_mb(first['wire_bytes'])} / {_mb(first['decoded_bytes'])}", "", ""),
             ("page download before the explorer opens, next visit (browser cache), on the wire",
