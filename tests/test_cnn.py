@@ -25,22 +25,25 @@ quiet_tfdf()
 pytestmark = pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
 
 TFJS = Path(__file__).resolve().parents[1] / "web" / "node_modules" / "@tensorflow"
-# Loads a converted model with TF.js's loadLayersModel (the packages the page vendors: core, layers, and
-# the CPU backend in node) and prints its outputs.
-TFJS_PREDICT = """
+# Reads a converted model's files (argv[3]) as tf.io would load them into `artifacts`, and the inputs
+# (argv[4]) into `inputs`, with TF.js core and its CPU backend in node (the page's own vendored versions).
+NODE_ARTIFACTS = """
 const tf = require(process.argv[2] + '/tfjs-core');
 require(process.argv[2] + '/tfjs-backend-cpu');
-const tfl = require(process.argv[2] + '/tfjs-layers');
 const fs = require('fs');
 const [dir, inputsFile] = [process.argv[3], process.argv[4]];
 const manifest = JSON.parse(fs.readFileSync(dir + '/model.json'));
-const specs = manifest.weightsManifest.flatMap(group => group.weights);
 const data = Buffer.concat(manifest.weightsManifest.flatMap(group => group.paths)
   .map(path => fs.readFileSync(dir + '/' + path)));
-const handler = {load: async () => ({modelTopology: manifest.modelTopology, weightSpecs: specs,
-  weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)})};
-tfl.loadLayersModel(handler).then(model => {
-  const inputs = JSON.parse(fs.readFileSync(inputsFile)).map(a => tf.tensor(a));
+const artifacts = {modelTopology: manifest.modelTopology,
+  weightSpecs: manifest.weightsManifest.flatMap(group => group.weights),
+  weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)};
+const inputs = JSON.parse(fs.readFileSync(inputsFile)).map(a => tf.tensor(a));
+"""
+# Loads the model with TF.js's loadLayersModel (tfjs-layers, which the page loads for the style explorer) and
+# prints its outputs.
+TFJS_PREDICT = NODE_ARTIFACTS + """
+require(process.argv[2] + '/tfjs-layers').loadLayersModel({load: async () => artifacts}).then(model => {
   const outputs = [].concat(model.predict(inputs.length > 1 ? inputs : inputs[0]));
   console.log(JSON.stringify(outputs.map(t => t.arraySync())));
 });
@@ -119,16 +122,19 @@ def to_tfjs(model: keras.Model, out_dir: Path) -> dict:
     return manifest
 
 
-def tfjs_predict(model_dir: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """Outputs of the converted model in `model_dir`, computed by TF.js in node (skips without it)."""
+def tfjs_predict(model_dir: Path, inputs: list[np.ndarray], script: str = TFJS_PREDICT, *args: str) -> list:
+    """What `script` (run by node after NODE_ARTIFACTS, with `args` after its own) prints on its last line for
+    the converted model in `model_dir`: by default the model's outputs through tfjs-layers, as arrays.
+    Skips without node and web/node_modules."""
     if shutil.which("node") is None or not (TFJS / "tfjs-layers").is_dir():
         pytest.skip("needs node and web/node_modules (make web-vendor)")
-    script, inputs_file = model_dir / "predict.js", model_dir / "inputs.json"
-    script.write_text(TFJS_PREDICT)
+    script_file, inputs_file = model_dir / "predict.js", model_dir / "inputs.json"
+    script_file.write_text(script)
     inputs_file.write_text(json.dumps([a.tolist() for a in inputs]))
-    run = subprocess.run(["node", str(script), str(TFJS), str(model_dir), str(inputs_file)],
+    run = subprocess.run(["node", str(script_file), str(TFJS), str(model_dir), str(inputs_file), *args],
                          capture_output=True, text=True, timeout=60, check=True)
-    return [np.asarray(a, dtype=np.float32) for a in json.loads(run.stdout.strip().splitlines()[-1])]
+    printed = json.loads(run.stdout.strip().splitlines()[-1])
+    return [np.asarray(a, dtype=np.float32) for a in printed] if isinstance(printed, list) else printed
 
 
 def test_both_cnns_convert_to_tfjs_layers_models(tmp_path):

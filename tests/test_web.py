@@ -390,8 +390,10 @@ def test_default_page_times_each_backend_and_keeps_the_fastest(browser, site):
 
 
 def test_style_models_load_only_when_the_explorer_opens(tab, site):
+    """With tfjs-layers, which only they need: the recognizer runs on TF.js core (web/chain.js)."""
     page = tab.page
     vae = [f"{site.url}/model/{name}/model.json" for name in ("vae_encoder", "vae_decoder")]
+    vae.append(f"{site.url}/vendor/tf-layers.es2017.min.js")
     draw_strokes(page, "#pad", HIRAGANA_A)
     page.evaluate("window.kakite.idle()")
     assert not set(vae) & set(tab.requests)

@@ -1,30 +1,25 @@
 // Which TF.js backend runs the models: each candidate's vendored script, a start, timed warm predictions,
 // the fastest kept (and remembered for this browser's next visits), the others removed.
 
+import { VENDOR, loadVendored } from './vendor.js';
+
 const tf = () => globalThis.tf;
 
 export const BACKENDS = ['wasm', 'webgl', 'cpu'];
 const TIMED_RUNS = 5; // warm predictions per backend; the median decides
 const LOST_FACTOR = 2; // one run over twice the best median so far: lost (runs of one backend vary far less)
-const VENDOR = new URL('./vendor/', import.meta.url);
 const SCRIPTS = {
   wasm: 'tf-backend-wasm.es2017.min.js', webgl: 'tf-backend-webgl.es2017.min.js', cpu: 'tf-backend-cpu.es2017.min.js',
 };
 const STORAGE_KEY = 'kakite.backend';
 
 /**
- * A backend's vendored script, added to the page once; WASM's binaries then come from ./vendor/ (set before
- * anything starts the backend: each start of an uninitialised backend would instantiate another module).
+ * A backend's vendored script; WASM's binaries then come from ./vendor/ (set before anything starts the
+ * backend: each start of an uninitialised backend would instantiate another module).
  */
 const loading = {};
 function loadScript(name) {
-  loading[name] ??= new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = new URL(SCRIPTS[name], VENDOR).href;
-    script.onload = resolve;
-    script.onerror = () => reject(new Error(`${script.src} did not load`));
-    document.head.append(script);
-  }).then(() => name === 'wasm' && tf().wasm.setWasmPaths(VENDOR.href));
+  loading[name] ??= loadVendored(SCRIPTS[name]).then(() => name === 'wasm' && tf().wasm.setWasmPaths(VENDOR.href));
   return loading[name];
 }
 

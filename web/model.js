@@ -1,7 +1,10 @@
 // Model code: loading, inference. No DOM here: ui.js and explorer.js draw, this computes.
-// TF.js is the vendored UMD core and layers (index.html) plus what backend.js starts: the global `tf`.
+// TF.js is the vendored UMD core (index.html) plus what backend.js starts: the global `tf`. The recognizer
+// runs on core ops (chain.js); tfjs-layers is loaded for the style explorer's models when it first opens.
 
+import { buildChain } from './chain.js';
 import { checkSpec, compositeOverWhite, toModelInput } from './preprocess.js';
+import { loadVendored } from './vendor.js';
 
 const tf = () => globalThis.tf;
 
@@ -20,13 +23,14 @@ export function fetchRecognizer(baseUrl, onProgress) {
 
 /** The hiragana recognizer from its fetched files, on the active backend. */
 export async function loadRecognizer(files, meta) {
-  return new Recognizer(await buildLayers(files), meta);
+  return new Recognizer(await build(files, buildChain), meta);
 }
 
 /** The style VAE (encoder and decoder) under baseUrl: loaded only when the explorer is first opened. */
 export async function loadStyleModel(baseUrl, meta) {
+  await loadVendored('tf-layers.es2017.min.js');
   const [encoder, decoder] = await Promise.all(['vae_encoder', 'vae_decoder'].map(
-    async (name) => buildLayers(await fetchLayers(new URL(`${name}/model.json`, baseUrl), () => {}))));
+    async (name) => build(await fetchLayers(new URL(`${name}/model.json`, baseUrl), () => {}), buildLayers)));
   return new StyleModel(encoder, decoder, meta);
 }
 
@@ -55,9 +59,14 @@ async function fetchLayers(url, onProgress) {
   }
 }
 
-async function buildLayers({ url, artifacts }) {
+function buildLayers(artifacts) {
+  return tf().loadLayersModel(tf().io.fromMemory(artifacts));
+}
+
+/** builder(artifacts) (a model, or a promise of one); errors name the model.json. */
+async function build({ url, artifacts }, builder) {
   try {
-    return await tf().loadLayersModel(tf().io.fromMemory(artifacts));
+    return await builder(artifacts);
   } catch (err) {
     throw new Error(`${relative(url)}: ${err.message}`);
   }
@@ -78,8 +87,9 @@ async function readOutputs(fn) {
 }
 
 /**
- * A model's outputs for a batch, in inference mode. apply, not predict: predict gathers its input into
- * batches and concatenates the outputs, two more kernels around the page's batches of one (or ten).
+ * A model's outputs for a batch, in inference mode (a tfjs-layers model, or a chain.js chain). apply, not
+ * predict: a layers model's predict gathers its input into batches and concatenates the outputs, two more
+ * kernels around the page's batches of one (or ten).
  */
 function infer(model, inputs) {
   return model.apply(inputs, { training: false });

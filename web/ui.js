@@ -269,7 +269,7 @@ async function boot() {
     $(`${name}-clear`).addEventListener('click', () => pad.clear());
   }
 
-  if (!globalThis.tf || !globalThis.tf.loadLayersModel) throw new Error('vendor/tf-core and tf-layers did not load');
+  if (!globalThis.tf || !globalThis.tf.io) throw new Error('vendor/tf-core.es2017.min.js did not load');
   status.set('loading', { percent: 0 });
   // The recognizer's files and meta.json download while the backend starts.
   const files = fetchRecognizer(MODEL_BASE, (fraction) => status.set('loading', { percent: Math.round(100 * fraction) }))
