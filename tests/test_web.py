@@ -403,12 +403,23 @@ def test_style_models_load_only_when_the_explorer_opens(tab, site):
     assert page.evaluate("window.kakite.lastStyle.zStyle") is not None
 
 
-def test_served_cross_origin_isolated_with_wasm_threads(tab):
-    """kakite.serve.static's headers (those of `make serve`): SharedArrayBuffer, so WASM threads."""
-    page = tab.page
-    assert page.evaluate("crossOriginIsolated") is True
-    assert page.evaluate("tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')") is True
-    assert tab.page_errors == [] and tab.console_errors == []  # nothing broke the CSP
+@pytest.mark.parametrize("cores", [2, 8])
+def test_served_cross_origin_isolated_with_wasm_threads_where_they_help(browser, site, cores):
+    """kakite.serve.static's headers (those of `make serve`): SharedArrayBuffer, so WASM threads, which TF.js
+    runs on half the logical cores: with fewer than 4 the page takes the SIMD binary without threads."""
+    with open_tab(browser, "about:blank") as tab:
+        page = tab.page
+        page.add_init_script(f"Object.defineProperty(navigator, 'hardwareConcurrency', {{get: () => {cores}}})")
+        page.goto(f"{site.url}/?backend=wasm")
+        assert page.evaluate("window.kakite.ready")["error"] is None
+        assert page.evaluate("crossOriginIsolated") is True
+        threaded = cores >= 4
+        assert page.evaluate("tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')") is threaded
+        binary = "tfjs-backend-wasm-threaded-simd.wasm" if threaded else "tfjs-backend-wasm-simd.wasm"
+        assert [url.rsplit("/", 1)[1] for url in tab.requests if url.endswith(".wasm")] == [binary]
+        draw_strokes(page, "#pad", HIRAGANA_A)
+        assert len(page.evaluate("window.kakite.predictCanvas()")["top"]) == 5
+        assert tab.page_errors == [] and tab.console_errors == []  # nothing broke the CSP
 
 
 def test_page_works_single_threaded_without_the_headers(browser, web_model):

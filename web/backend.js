@@ -13,13 +13,23 @@ const SCRIPTS = {
 };
 const STORAGE_KEY = 'kakite.backend';
 
+// TF.js's threaded WASM runs on half the logical cores: under this many it would run one thread, and only
+// pay for starting its worker pool, so the page takes the SIMD binary without threads there.
+const MIN_CORES_FOR_WASM_THREADS = 4;
+
 /**
  * A backend's vendored script; WASM's binaries then come from ./vendor/ (set before anything starts the
  * backend: each start of an uninitialised backend would instantiate another module).
  */
 const loading = {};
 function loadScript(name) {
-  loading[name] ??= loadVendored(SCRIPTS[name]).then(() => name === 'wasm' && tf().wasm.setWasmPaths(VENDOR.href));
+  loading[name] ??= loadVendored(SCRIPTS[name]).then(() => {
+    if (name !== 'wasm') return;
+    tf().wasm.setWasmPaths(VENDOR.href);
+    if (navigator.hardwareConcurrency < MIN_CORES_FOR_WASM_THREADS) {
+      tf().env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    }
+  });
   return loading[name];
 }
 
