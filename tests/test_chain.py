@@ -59,6 +59,19 @@ def test_batchnorm_valid_padding_flatten_and_dropout_give_the_keras_outputs(tmp_
         np.testing.assert_allclose(probs, model(x, training=False).numpy(), atol=1e-5, err_msg=name)
 
 
+def test_global_pooling_that_keeps_its_dimensions_gives_the_keras_outputs(tmp_path):
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(3, 3, activation="relu"),
+                              layers.GlobalAveragePooling2D(keepdims=True)])
+    model = _trained_looking(model, 4)
+    to_tfjs(model, tmp_path / "keepdims")
+    x = np.random.default_rng(11).random((2, 8, 8, 1), dtype=np.float32)
+    (out,) = chain_predict(tmp_path / "keepdims", x)
+    expected = model(x, training=False).numpy()
+    assert out.shape == expected.shape == (2, 1, 1, 3)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
 def test_uint8_weights_are_read_as_tfjs_layers_reads_them(tmp_path):
     """The export the page downloads is quantised: the chain must dequantise exactly as tfjs-layers does."""
     model = _trained_looking(build_kakite_cnn(n_classes=7, size=28, filters=[8, 16], dense=16, dropout=0.3), 9)

@@ -49,7 +49,7 @@ const LAYERS = {
   Activation: (c) => activation(c).apply,
   MaxPooling2D: (c) => (x) => tf().maxPool(x, pair(c.pool_size), pair(c.strides ?? c.pool_size), c.padding),
   AveragePooling2D: (c) => (x) => tf().avgPool(x, pair(c.pool_size), pair(c.strides ?? c.pool_size), c.padding),
-  GlobalAveragePooling2D: () => (x) => tf().mean(x, [1, 2]),
+  GlobalAveragePooling2D: (c) => (x) => tf().mean(x, [1, 2], Boolean(c.keepdims)),
   Flatten: () => (x) => tf().reshape(x, [x.shape[0], -1]),
   Dropout: () => (x) => x, // inference
 };
