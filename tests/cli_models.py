@@ -74,3 +74,12 @@ def _save_cnn(directory: Path, spec: preprocess.Spec | None, recipe: str, seed: 
     recognizer.save(Path(directory), recipe)
     recognizer.save_runtime(Path(directory), litert.to_flatbuffer(model))
     return Path(directory)
+
+
+def assert_latents_close(got, want) -> None:
+    """The LiteRT encoder's latents against Keras's, on this module's random VAE. Its latents reach ~300,
+    and float32 sums of that size come out of different kernels (XNNPACK, oneDNN; with or without AVX-512)
+    a few 1e-4 apart, also where the sum itself is small: so the bound follows the latents' scale (about
+    ten float32 steps of the largest), not each value's. Trained models' latents are O(1)."""
+    want = np.asarray(want)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6 * np.abs(want).max())
