@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -35,4 +36,7 @@ def test_tensorflow_is_quiet_but_python_warnings_still_show():
 
 
 def test_level_zero_shows_everything_again():
-    assert "oneDNN" in _stderr(TF_CPP_MIN_LOG_LEVEL="0")
+    """TensorFlow's native INFO lines ("<date> <time>: I <file>:<line>] ...") are back. Which ones depends on
+    the machine: the oneDNN banner only where TensorFlow turns oneDNN on (not on every x86 CPU), the CUDA
+    probes where no GPU is found."""
+    assert re.search(r"^\d{4}-\d\d-\d\d [\d:.]+: I \S+:\d+\]", _stderr(TF_CPP_MIN_LOG_LEVEL="0"), re.M)
