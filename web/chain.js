@@ -66,8 +66,8 @@ function chainLayers(config) {
         throw new Error(`layer ${layer.config.name} does not follow ${from} alone`);
       }
     });
-    const outputs = config.config.output_layers;
-    if (outputs.length !== 1 || outputs[0][0] !== rest.at(-1).config.name) throw new Error('more than one output');
+    const [outputs, last] = [config.config.output_layers, rest.at(-1).config.name];
+    if (outputs.length !== 1 || outputs[0][0] !== last) throw new Error(`the model's output is not ${last} alone`);
   }
   const shape = (input ? input.config : rest[0].config).batch_input_shape;
   if (!shape) throw new Error('no input shape');
