@@ -125,6 +125,65 @@ def test_preprocess_js_matches_python(tab, test_data):
             assert np.abs(got - expected).max() < 1e-4, name
 
 
+# Pads of paper with the ink where a drawing puts it: inside (a window is read), one pixel off the border
+# (the window's frame is the pad's border), on the border (the whole pad is read), and a dot (no character).
+WINDOW_PADS = {
+    "inside": lambda: image_fixtures.glyph((120, 160), (30, 20, 110, 100)),
+    "frame_on_border": lambda: image_fixtures.glyph((120, 160), (1, 1, 159, 119)),
+    "ink_on_border": lambda: ink_to_the_left_border(image_fixtures.glyph((120, 160), (30, 20, 110, 100))),
+    "dot": image_fixtures.dot,
+}
+
+
+def ink_to_the_left_border(gray: np.ndarray) -> np.ndarray:
+    gray[50:55, :40] = image_fixtures.INK
+    return gray
+
+
+def test_the_paper_framed_window_gives_the_whole_pads_input(tab, test_data):
+    """The page reads only a window around the strokes (ui.js): the spec's result must not change."""
+    pads = {name: make() for name, make in WINDOW_PADS.items()}
+    cases = []
+    for name, gray in pads.items():
+        (test_data / f"pad_{name}.gray").write_bytes(gray.tobytes())
+        rows, cols = np.nonzero(gray != image_fixtures.PAPER)
+        ink = {"left": int(cols.min()), "top": int(rows.min()), "right": int(cols.max()) + 1,
+               "bottom": int(rows.max()) + 1}
+        cases.append([name, gray.shape[1], gray.shape[0], ink])
+    got = tab.page.evaluate(
+        """async ([cases, spec]) => {
+            const m = await import(new URL('preprocess.js', location.href));
+            return Promise.all(cases.map(async ([name, w, h, ink]) => {
+                const pad = new Uint8Array(await (await fetch(`test-data/pad_${name}.gray`)).arrayBuffer());
+                const win = m.paperFramedWindow(ink, w, h);
+                const gray = new Uint8Array(win.width * win.height);
+                for (let y = 0; y < win.height; y += 1) {
+                    gray.set(pad.subarray((win.y + y) * w + win.x, (win.y + y) * w + win.x + win.width), y * win.width);
+                }
+                const read = m.toModelInput(gray, win.width, win.height, spec, Math.min(w, h));
+                const whole = m.toModelInput(pad, w, h, spec);
+                return [win, read && Array.from(read), whole && Array.from(whole)];
+            })); }""",
+        [cases, preprocess.spec_constants(preprocess.HIRAGANA)],
+    )
+    windows = {name: win for (name, *_), (win, *_) in zip(cases, got, strict=True)}
+    inside = cases[0][3]
+    assert windows["inside"] == {"x": inside["left"] - 1, "y": inside["top"] - 1,
+                                 "width": inside["right"] - inside["left"] + 2,
+                                 "height": inside["bottom"] - inside["top"] + 2}
+    assert windows["frame_on_border"]["x"] == 0 and windows["frame_on_border"]["width"] == 160
+    assert windows["ink_on_border"] == {"x": 0, "y": 0, "width": 160, "height": 120}
+    assert windows["dot"]["width"] < 40
+    for (name, gray), (_, read, whole) in zip(pads.items(), got, strict=True):
+        assert read == whole, f"{name}: the window's input differs from the whole pad's"
+        try:
+            preprocess.to_model_input(gray, preprocess.HIRAGANA)
+        except NoInkError:
+            assert read is None, f"{name}: the window finds ink where Python finds no character"
+            continue
+        assert read is not None, name
+
+
 def half_up_bar() -> np.ndarray:
     """An 80 x 5 bar: its height scales to 5 * 40 / 80 = 2.5 px, 3 by round-half-up, 2 by half-to-even."""
     gray = np.full((100, 100), 255, np.uint8)

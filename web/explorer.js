@@ -44,8 +44,7 @@ export class StyleExplorer {
     try {
       if (this.padChanged) {
         this.padChanged = false;
-        const { rgba, width, height } = this.pad.pixels();
-        const { zStyle, digit } = await this.model.encode(rgba, width, height);
+        const { zStyle, digit } = await this.model.encode(this.pad.pixels());
         this.mine = zStyle;
         this.digit = digit;
         this.zStyle = new Float32Array(zStyle || this.model.styleDims);

@@ -95,6 +95,11 @@ function infer(model, inputs) {
   return model.apply(inputs, { training: false });
 }
 
+/** The model input for a pad's pixels ({rgba, width, height, padShorterSide}), or null: no character. */
+function modelInput({ rgba, width, height, padShorterSide }, spec) {
+  return toModelInput(compositeOverWhite(rgba, spec), width, height, spec, padShorterSide);
+}
+
 /** Square single-channel input side length, read from the model itself and checked against the spec. */
 function inputSize(model, spec, name) {
   const [, height, width, channels] = model.inputs[0].shape;
@@ -125,9 +130,10 @@ export class Recognizer {
     return performance.now() - start;
   }
 
-  /** RGBA pixels -> {input, probs}; both null when preprocessing finds no character. */
-  async recognize(rgba, width, height) {
-    const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
+  /** A pad's pixels ({rgba, width, height, padShorterSide}) -> {input, probs}; both null when
+   * preprocessing finds no character. */
+  async recognize(pixels) {
+    const input = modelInput(pixels, this.spec);
     if (!input) return { input: null, probs: null };
     const [probs] = await readOutputs(
       () => infer(this.model, tf().tensor4d(input, [1, this.size, this.size, 1])));
@@ -169,11 +175,11 @@ export class StyleModel {
   }
 
   /**
-   * RGBA pixels -> {input, zStyle, digit}: the style mean and the digit whose content mean is nearest
+   * A pad's pixels -> {input, zStyle, digit}: the style mean and the digit whose content mean is nearest
    * to the content mean; all null when preprocessing finds no character.
    */
-  async encode(rgba, width, height) {
-    const input = toModelInput(compositeOverWhite(rgba, this.spec), width, height, this.spec);
+  async encode(pixels) {
+    const input = modelInput(pixels, this.spec);
     if (!input) return { input: null, zStyle: null, digit: null };
     const [muContent, , muStyle] = await readOutputs(
       () => infer(this.encoder, tf().tensor4d(input, [1, this.size, this.size, 1])));

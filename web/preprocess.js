@@ -44,10 +44,29 @@ export function compositeOverWhite(rgba, spec) {
 }
 
 /**
- * uint8 grey (width x height, row-major) -> Float32Array(size * size) in [0, 1], ink = 1,
- * or null when the image holds no character (Python raises NoInkError there).
+ * The window of a width x height pad that preprocessing needs to read when every pixel outside `ink`
+ * ({left, top, right, bottom}, pad pixel coordinates, fractions allowed) is paper: those bounds out to
+ * whole pixels, plus a one-pixel paper frame. toModelInput on the window, given the pad's shorter side,
+ * returns the whole pad's result at a fraction of the cost: the frame is paper as the pad's border is
+ * (step 1), the paper around it holds no ink (step 3), and step 3's extent check takes the pad's shorter
+ * side. The whole pad when nothing is drawn, or when the frame does not fit inside the pad (ink on the
+ * border moves step 1's median).
  */
-export function toModelInput(gray, width, height, spec) {
+export function paperFramedWindow(ink, width, height) {
+  const whole = { x: 0, y: 0, width, height };
+  if (!ink) return whole;
+  const x = Math.floor(ink.left) - 1, y = Math.floor(ink.top) - 1;
+  const right = Math.ceil(ink.right) + 1, bottom = Math.ceil(ink.bottom) + 1; // exclusive
+  if (x < 0 || y < 0 || right > width || bottom > height) return whole;
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/**
+ * uint8 grey (width x height, row-major) -> Float32Array(size * size) in [0, 1], ink = 1,
+ * or null when the image holds no character (Python raises NoInkError there). `padShorterSide`: the
+ * whole pad's shorter side when gray is its paperFramedWindow.
+ */
+export function toModelInput(gray, width, height, spec, padShorterSide = Math.min(width, height)) {
   // 1. Polarity from the lower median of the border frame.
   const bg = borderLowerMedian(gray, width, height);
   const dark = bg >= 128;
@@ -75,7 +94,7 @@ export function toModelInput(gray, width, height, spec) {
   const left = columnPeak.findIndex(inked), right = columnPeak.findLastIndex(inked);
   const h = bottom - top + 1, w = right - left + 1;
   // 3, extent: a dot or a speck (box under min_extent of the shorter side) is no character.
-  if (Math.max(h, w) < spec.min_extent * Math.min(width, height)) return null;
+  if (Math.max(h, w) < spec.min_extent * padShorterSide) return null;
   // 4. Longer side -> box pixels (round half up), exact area averaging, renormalised to max 1. The
   // longer side is averaged first, so the intermediate holds at most box x (shorter side) values
   // (the spec's "Cost": memory set by the output size and the shorter side, not the aspect ratio).

@@ -19,7 +19,7 @@
 import * as i18n from './i18n.js';
 import { choose, startFirst } from './backend.js';
 import { LiveInference, fetchRecognizer, loadMeta, loadRecognizer, loadStyleModel, topK } from './model.js';
-import { toRGBA } from './preprocess.js';
+import { paperFramedWindow, toRGBA } from './preprocess.js';
 import { StyleExplorer } from './explorer.js';
 
 const MODEL_BASE = new URL('./model/', import.meta.url);
@@ -113,9 +113,29 @@ class DrawingPad {
     }
   }
 
+  /**
+   * The pixels preprocessing reads: only the window around the drawn strokes (paperFramedWindow), as a
+   * drawing fills about half the pad and reading the pad is most of a prediction's preprocessing.
+   */
   pixels() {
-    const { width, height } = this.canvas;
-    return { rgba: this.context.getImageData(0, 0, width, height).data, width, height };
+    const pad = this.canvas;
+    const { x, y, width, height } = paperFramedWindow(this.inkBounds(), pad.width, pad.height);
+    return { rgba: this.context.getImageData(x, y, width, height).data, width, height,
+      padShorterSide: Math.min(pad.width, pad.height) };
+  }
+
+  /** Bounds of every pixel a stroke can touch: the points, plus half the pen and a pixel of antialiasing. */
+  inkBounds() {
+    if (this.strokes.length === 0) return null;
+    const reach = this.penWidth / 2 + 1;
+    const bounds = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
+    for (const [x, y] of this.strokes.flat()) {
+      bounds.left = Math.min(bounds.left, x - reach);
+      bounds.top = Math.min(bounds.top, y - reach);
+      bounds.right = Math.max(bounds.right, x + reach);
+      bounds.bottom = Math.max(bounds.bottom, y + reach);
+    }
+    return bounds;
   }
 }
 
@@ -134,8 +154,7 @@ class RecognizerView {
 
   async predict() {
     try {
-      const { rgba, width, height } = this.pad.pixels();
-      const { input, probs } = await this.recognizer.recognize(rgba, width, height);
+      const { input, probs } = await this.recognizer.recognize(this.pad.pixels());
       this.result = {
         probs: probs && Array.from(probs),
         top: probs ? topK(probs, this.recognizer.labels, TOP_K) : [],
