@@ -300,15 +300,16 @@ def test_no_images_is_an_error_naming_every_path_and_walking_problems_are_report
     assert problems.count == 1 and capsys.readouterr().err.startswith("kakite: "), problems.count
 
 
-def test_emit_writes_one_utf8_json_line_after_what_was_printed_before(monkeypatch):
+def test_emit_writes_utf8_json_lines_in_order_after_what_was_printed_before(monkeypatch):
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # buffered, like a pipe
     monkeypatch.setattr(sys, "stdout", out)
     print("first")
 
-    cli._emit({"file": Path("dir/あ.png"), "name": "b\udcff.png", "top": [{"label": "あ", "p": 0.5}], "n": 2})
-    out.flush()
+    cli._emit([{"file": Path("dir/あ.png"), "name": "b\udcff.png", "top": [{"label": "あ", "p": 0.5}], "n": 2},
+               {"file": "z.png", "top": []}])
 
-    first, line, end = out.buffer.getvalue().split(b"\n")
+    first, line, second, end = out.buffer.getvalue().split(b"\n")  # flushed by _emit itself
     assert first == b"first" and end == b""
     assert line.decode("utf-8").count("あ") == 2  # not \u escapes
     assert json.loads(line) == {"file": "dir/あ.png", "name": "b\\xff.png", "top": [{"label": "あ", "p": 0.5}], "n": 2}
+    assert json.loads(second) == {"file": "z.png", "top": []}

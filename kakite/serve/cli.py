@@ -48,11 +48,13 @@ def _images(paths: list[str], problems: Problems) -> list[Path]:
     return files
 
 
-def _emit(record: dict) -> None:
-    line = json.dumps({k: display(v) if isinstance(v, str | Path) else v for k, v in record.items()},
-                      ensure_ascii=False)
+def _emit(records: list[dict]) -> None:
+    """One UTF-8 JSON line per record, in one write: a batch's lines reach a pipe together, in order."""
+    lines = (json.dumps({k: display(v) if isinstance(v, str | Path) else v for k, v in record.items()},
+                        ensure_ascii=False) for record in records)
     sys.stdout.flush()
-    sys.stdout.buffer.write(line.encode("utf-8") + b"\n")
+    sys.stdout.buffer.write("".join(line + "\n" for line in lines).encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -61,16 +63,16 @@ def predict(args: argparse.Namespace) -> int:
     recognizer = Recognizer.load(Path(args.model), runtime=True)
     problems = Problems()
     for ok, x, failed in read_batches(_images(args.paths, problems), recognizer.prepare, BATCH):
+        records = []
         for path, err in failed.items():
             if isinstance(err, NoInkError):
-                _emit({"file": path, "top": [], "no_character": True})
+                records.append({"file": path, "top": [], "no_character": True})
             else:
                 problems.count += 1
-                _emit({"file": path, "error": str(err)})
+                records.append({"file": path, "error": str(err)})
         if x is not None:
-            for path, top in zip(ok, recognizer.top_k(x, args.top), strict=True):
-                _emit({"file": path, "top": top})
-        sys.stdout.buffer.flush()
+            records += [{"file": path, "top": top} for path, top in zip(ok, recognizer.top_k(x, args.top), strict=True)]
+        _emit(records)
     if problems.count:
         print(f"kakite: {problems.count} file(s) could not be read", file=sys.stderr)
     return EXIT_SOME_FAILED if problems.count else 0
