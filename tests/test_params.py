@@ -177,10 +177,11 @@ def test_integers_must_be_written_as_integers(params_with, dotted, value):
 
 
 def test_a_key_given_twice_is_named_with_both_lines(tmp_path):
-    text = PARAMS.read_text(encoding="utf-8").replace("  epochs: 12\n", "  epochs: 12\n  epochs: 3\n", 1)
+    lines = PARAMS.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines, start=1) if re.fullmatch(r"  epochs: \d+", line))
+    lines.insert(first, "  epochs: 3")
     path = tmp_path / "params.yaml"
-    path.write_text(text, encoding="utf-8")
-    first = text.splitlines().index("  epochs: 12") + 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ParamsError, match=rf"^{re.escape(str(path))}:{first + 1}: not valid YAML: duplicate key "
                                           rf"'epochs' \(first on line {first}\)$"):
         load_all(path)
