@@ -28,14 +28,12 @@ export function checkSpec(spec, name) {
 export function compositeOverWhite(rgba, spec) {
   const [wr, wg, wb] = spec.luma;
   const over = spec.composite_over;
-  const gray = new Uint8Array(rgba.length / 4);
-  // A transparent pixel (most of a drawing pad) is exactly the paper: 0 * luma + 1 * over.
+  // A transparent pixel (most of a drawing pad) is exactly the paper, 0 * luma + 1 * over: fill it all
+  // with paper in one native call, then compute only the pixels that hold some ink.
   const paper = Math.min(255, Math.max(0, Math.floor(over + 0.5)));
+  const gray = new Uint8Array(rgba.length / 4).fill(paper);
   for (let p = 0, q = 0; p < gray.length; p += 1, q += 4) {
-    if (rgba[q + 3] === 0) {
-      gray[p] = paper;
-      continue;
-    }
+    if (rgba[q + 3] === 0) continue;
     const luma = rgba[q] * wr + rgba[q + 1] * wg + rgba[q + 2] * wb;
     const alpha = rgba[q + 3] / 255;
     gray[p] = Math.min(255, Math.max(0, Math.floor(alpha * luma + (1 - alpha) * over + 0.5)));
